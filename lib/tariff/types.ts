@@ -1,0 +1,42 @@
+/** Bonus-malus class: 'M' or 0..13 (OSAGO.md, КБМ since 1 April 2022). */
+export type KbmClass = 'M' | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13;
+
+/** Coefficients as they appear in a Quote's `offer.coefficients` (CONTRACT §4). */
+export interface Coefficients {
+  tb: number;
+  kt: number;
+  kbm: number;
+  kvs: number;
+  ko: number;
+  km: number;
+  ks: number;
+  kn: number;
+  kpr: number;
+}
+
+export interface TariffDriver {
+  ageYears: number; // whole years on the policy start date
+  experienceYears: number; // whole years since experienceSince, on the policy start date
+  kbmClass: KbmClass;
+}
+
+export interface TariffInput {
+  baseRate: number; // ТБ in roubles, chosen by the insurer inside the corridor
+  registrationRegion: string;
+  enginePowerHp: number;
+  periodMonths: number;
+  unlimitedDrivers: boolean;
+  ownerKbmClass: KbmClass; // applied when drivers are unlimited
+  drivers: TariffDriver[]; // the named drivers; empty when unlimited
+}
+
+export interface TariffResult {
+  premium: number; // roubles, rounded to kopecks
+  coefficients: Coefficients;
+}
+
+export interface BaseRateCorridor {
+  min: number;
+  max: number;
+  effectiveFrom: string; // ISO date
+}
