@@ -1,0 +1,90 @@
+/** drivers and unlimitedDrivers of CONTRACT §1. */
+import { compareIsoDates, wholeYearsBetween } from '../../dates';
+import { toCyrillic } from '../normalize';
+import type { Driver, IsoDate } from '../types';
+import { birthday, checkBirthDate, checkNames, notBefore } from './person';
+import { MSG, type Draft, type Scope } from './read';
+
+const MAX_DRIVERS = 5;
+const MIN_DRIVER_AGE = 18;
+const LICENSE_SERIES = /^(\d{4}|\d{2}[А-ЯЁ]{2})$/;
+
+/**
+ * The КВС table (OSAGO.md) has no cell for experience longer than the law allows at an age:
+ * [oldest age of the band, longest experience in years that has a cell].
+ */
+const LONGEST_EXPERIENCE: ReadonlyArray<readonly [number, number]> = [[21, 6], [24, 9], [29, 14]];
+
+/** Whether the КВС table has a cell for this age × experience (both whole years). */
+export function kvsCellExists(age: number, years: number): boolean {
+  if (age < 16 || years < 0) return false;
+  const band = LONGEST_EXPERIENCE.find(([oldest]) => age <= oldest);
+  return band === undefined || years <= band[1];
+}
+
+export interface DriversPart {
+  unlimitedDrivers?: boolean;
+  drivers?: Draft<Driver>[];
+}
+
+export function checkDrivers(root: Scope, policyStart: IsoDate | undefined): DriversPart {
+  let unlimited: boolean | undefined = false;
+  if (!root.isBlank('unlimitedDrivers')) {
+    const flag = root.raw('unlimitedDrivers');
+    unlimited = typeof flag === 'boolean' ? flag : root.fail('unlimitedDrivers', MSG.boolean);
+  }
+  const list = root.raw('drivers');
+  const absent = list === undefined || list === null;
+  if (!absent && !Array.isArray(list)) return { unlimitedDrivers: unlimited, drivers: root.fail('drivers', MSG.array) };
+  const items = absent ? [] : (list as unknown[]);
+
+  if (unlimited === true) {
+    if (items.length > 0) root.fail('drivers', 'при полисе без ограничения водителей список водителей должен быть пустым');
+    return { unlimitedDrivers: true, drivers: [] };
+  }
+  if (unlimited === false && (items.length < 1 || items.length > MAX_DRIVERS)) {
+    root.fail('drivers', `укажите от 1 до ${MAX_DRIVERS} водителей или выберите полис без ограничений`);
+  }
+  // Only as many as a policy can hold: a hostile list of a million entries costs nothing.
+  const drivers = items.slice(0, MAX_DRIVERS).map((item, i) => {
+    const s = root.child(`drivers.${i}`, item);
+    return s ? checkDriver(s, policyStart) : {};
+  });
+  return { unlimitedDrivers: unlimited, drivers };
+}
+
+function checkDriver(s: Scope, start: IsoDate | undefined): Draft<Driver> {
+  const out: Draft<Driver> = {};
+  checkNames(s, out);
+  const birth = (out.birthDate = checkBirthDate(s));
+  if (birth && start && wholeYearsBetween(birth, start) < MIN_DRIVER_AGE) {
+    s.fail('birthDate', `водителю должно быть не меньше ${MIN_DRIVER_AGE} лет на дату начала полиса`);
+  }
+  const sixteen = birthday(birth, 16);
+  const license = s.object('license');
+  if (license) {
+    out.license = {
+      series: license.code('series', LICENSE_SERIES, 'серия прав: 4 цифры или 2 цифры и 2 русские буквы',
+        { compact: true, transform: toCyrillic }),
+      number: license.code('number', /^\d{6}$/, 'номер прав: 6 цифр', { compact: true }),
+      issuedAt: license.keep('issuedAt', license.notFutureDate('issuedAt'), notBefore(sixteen), 'права не выдают раньше 16 лет'),
+    };
+  }
+  out.experienceSince = checkExperience(s, birth, sixteen, out.license?.issuedAt, start);
+  return out;
+}
+
+function checkExperience(s: Scope, birth?: IsoDate, sixteen?: IsoDate, licensed?: IsoDate, start?: IsoDate): IsoDate | undefined {
+  let since = s.notFutureDate('experienceSince');
+  since = s.keep('experienceSince', since, notBefore(sixteen), 'стаж не может начинаться раньше 16 лет');
+  since = s.keep('experienceSince', since, (d) => licensed === undefined || compareIsoDates(d, licensed) <= 0,
+    'начало стажа не может быть позже выдачи этих прав');
+  if (since && birth && start) {
+    const age = wholeYearsBetween(birth, start);
+    const years = wholeYearsBetween(since, start);
+    if (!kvsCellExists(age, years)) {
+      return s.fail('experienceSince', `стаж ${years} лет невозможен в возрасте ${age} лет (нет в таблице КВС)`);
+    }
+  }
+  return since;
+}

@@ -1,0 +1,53 @@
+/** owner.* of CONTRACT §1, and the name and birth-date rules drivers share with the owner. */
+import { addYears, compareIsoDates } from '../../dates';
+import type { Driver, IsoDate, Owner } from '../types';
+import type { Draft, Scope } from './read';
+
+const NAME_CHARS = /^[A-Za-zА-Яа-яЁё' ’-]+$/;
+const HAS_LETTER = /[A-Za-zА-Яа-яЁё]/;
+const NAME_MAX = 60;
+// Older dates are typos, and they would make the age arithmetic meaningless.
+const EARLIEST_BIRTH = '1900-01-01';
+
+export function checkNames(s: Scope, out: Draft<Owner> | Draft<Driver>): void {
+  for (const key of ['lastName', 'firstName', 'middleName'] as const) {
+    const text = s.string(key, { max: NAME_MAX, optional: key === 'middleName' });
+    if (text === undefined) continue;
+    const name = text.replace(/\s+/g, ' ');
+    if (NAME_CHARS.test(name) && HAS_LETTER.test(name)) out[key] = name;
+    else s.fail(key, 'только буквы (русские или латинские), пробел, дефис и апостроф');
+  }
+}
+
+export function checkBirthDate(s: Scope): IsoDate | undefined {
+  const date = s.keep('birthDate', s.date('birthDate'), (d) => compareIsoDates(d, s.today) < 0, 'дата рождения должна быть в прошлом');
+  return s.keep('birthDate', date, (d) => compareIsoDates(d, EARLIEST_BIRTH) >= 0, 'дата рождения не раньше 1900 года');
+}
+
+/** The day a person reaches `age`, when their birth date is known. */
+export function birthday(birthDate: IsoDate | undefined, age: number): IsoDate | undefined {
+  return birthDate === undefined ? undefined : addYears(birthDate, age);
+}
+
+export function notBefore(date: IsoDate | undefined): (d: IsoDate) => boolean {
+  return (d) => date === undefined || compareIsoDates(d, date) >= 0;
+}
+
+export function checkOwner(root: Scope): Draft<Owner> | undefined {
+  const s = root.object('owner');
+  if (!s) return undefined;
+  const out: Draft<Owner> = {};
+  checkNames(s, out);
+  out.birthDate = checkBirthDate(s);
+  const passport = s.object('passport');
+  if (passport) {
+    out.passport = {
+      series: passport.code('series', /^\d{4}$/, 'серия паспорта: 4 цифры', { compact: true }),
+      number: passport.code('number', /^\d{6}$/, 'номер паспорта: 6 цифр', { compact: true }),
+      issuedAt: passport.keep('issuedAt', passport.notFutureDate('issuedAt'), notBefore(birthday(out.birthDate, 14)),
+        'паспорт выдают не раньше 14 лет'),
+    };
+  }
+  out.registrationRegion = s.code('registrationRegion', /^\d{2,3}$/, 'код региона: 2–3 цифры, как на номерах (например, 77)');
+  return out;
+}

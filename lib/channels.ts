@@ -1,0 +1,32 @@
+/** Durable messages between parts (@moleculer/channels) and the broker events that follow them. */
+import type { Application } from './application/types';
+import type { Quote } from './quotes/types';
+
+/** applications → every insurer service (one consumer group each): ask these insurers. */
+export const QUOTE_REQUESTED = 'osago.quote.requested';
+export interface QuoteRequested {
+  applicationId: string;
+  application: Application;
+  deadlineMs: number;
+  insurers: string[]; // codes to ask; an insurer not listed ignores the message
+}
+
+/** an insurer service → applications: one insurer reached a final state. */
+export const QUOTE_SETTLED = 'osago.quote.settled';
+export type QuoteSettled = Quote;
+
+/** applications → offers-stream (balanced events, after the change is stored). */
+export const APPLICATION_QUOTE_EVENT = 'application.quote';
+export const APPLICATION_COMPLETED_EVENT = 'application.completed';
+
+/** offers-stream → every gateway node: deliver to the sockets of one room that this node holds. */
+export const SOCKET_PUSH_EVENT = 'socket.push';
+export interface SocketPush {
+  room: string;
+  event: 'quote' | 'completed';
+  data: unknown;
+}
+
+export function applicationRoom(applicationId: string): string {
+  return `application:${applicationId}`;
+}

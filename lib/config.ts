@@ -1,0 +1,152 @@
+/**
+ * The one place environment variables are read (CONTRACT §5). Everything else receives an
+ * AppConfig, so tests build their own with `loadConfig({ ...overrides })` instead of mutating env.
+ */
+import os from 'node:os';
+import path from 'node:path';
+
+export const SERVICE_PARTS = ['gateway', 'applications', 'insurers', 'offers-stream', 'sandbox'] as const;
+export type ServicePart = (typeof SERVICE_PARTS)[number];
+
+export interface RetrySettings {
+  retries: number;
+  delayMs: number;
+  maxDelayMs: number;
+  factor: number;
+}
+
+export interface CircuitBreakerSettings {
+  threshold: number; // failure rate that opens the circuit
+  minRequestCount: number;
+  windowTimeSec: number;
+  halfOpenTimeMs: number;
+}
+
+export interface InsurerCallSettings {
+  callTimeoutMs: number; // one HTTP request to an insurer, enforced by an AbortSignal
+  retry: RetrySettings; // transient faults only (5xx, network, call timeout)
+  circuitBreaker: CircuitBreakerSettings;
+  bulkheadConcurrency: number; // in-flight HTTP calls per insurer per node
+  bulkheadQueueSize: number;
+  pollScheduleMs: number[]; // used when the insurer gives no hint; the last step repeats
+  throttledRetries: number; // how many times a 429/503 step is retried after its Retry-After
+  maxRetryAfterMs: number; // an insurer's Retry-After beyond this is capped
+}
+
+export interface AppConfig {
+  env: string;
+  production: boolean;
+  port: number;
+  host: string;
+  services: ServicePart[];
+  nodeId: string;
+  transporter?: string;
+  sandboxPort: number;
+  sandboxLatencyScale: number;
+  sandboxTransientErrors: boolean; // the sandbox's rare 503s in normal mode
+  insurersUrl: string;
+  mongoUri?: string;
+  dataDir: string;
+  redisUrl?: string;
+  quoteDeadlineMs: number;
+  rateLimitPerMinute: number;
+  partnerKeys: Map<string, string>; // api key -> partner name
+  bodyLimit: string;
+  deadlineSweepMs: number;
+  idempotencyTtlMs: number;
+  insurerCalls: InsurerCallSettings;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+function num(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+export function parsePartnerKeys(raw: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = pair.indexOf(':');
+    const partner = pair.slice(0, at).trim();
+    const key = pair.slice(at + 1).trim();
+    if (at <= 0 || !key) throw new ConfigError(`PARTNER_KEYS entries are partner:key, got "${pair}"`);
+    keys.set(key, partner);
+  }
+  return keys;
+}
+
+function parseServices(raw: string | undefined): ServicePart[] {
+  if (!raw || !raw.trim()) return [...SERVICE_PARTS];
+  const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const part of parts) {
+    if (!(SERVICE_PARTS as readonly string[]).includes(part)) {
+      throw new ConfigError(`SERVICES: unknown part "${part}"; known: ${SERVICE_PARTS.join(', ')}`);
+    }
+  }
+  return parts as ServicePart[];
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const production = env.NODE_ENV === 'production';
+  if (production && !env.PARTNER_KEYS) throw new ConfigError('PARTNER_KEYS is required with NODE_ENV=production');
+  const sandboxPort = int(env, 'SANDBOX_PORT', 4000);
+  const deadline = int(env, 'QUOTE_DEADLINE_MS', 60_000, 1);
+  return {
+    env: env.NODE_ENV ?? 'development',
+    production,
+    port: int(env, 'PORT', 3000),
+    host: env.HOST || '127.0.0.1',
+    services: parseServices(env.SERVICES),
+    nodeId: env.NODE_ID || `${os.hostname()}-${process.pid}`,
+    transporter: env.TRANSPORTER || undefined,
+    sandboxPort,
+    sandboxLatencyScale: num(env, 'SANDBOX_LATENCY_SCALE', 1),
+    sandboxTransientErrors: env.SANDBOX_TRANSIENT_ERRORS !== '0',
+    insurersUrl: (env.INSURERS_URL || `http://127.0.0.1:${sandboxPort}`).replace(/\/+$/, ''),
+    mongoUri: env.MONGO_URI || undefined,
+    dataDir: path.resolve(env.DATA_DIR || './data'),
+    redisUrl: env.REDIS_URL || undefined,
+    quoteDeadlineMs: deadline,
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1),
+    partnerKeys: parsePartnerKeys(env.PARTNER_KEYS ?? 'demo:demo-key'),
+    bodyLimit: '1mb',
+    deadlineSweepMs: int(env, 'DEADLINE_SWEEP_MS', 200, 10),
+    idempotencyTtlMs: 24 * 3600_000,
+    insurerCalls: {
+      callTimeoutMs: int(env, 'INSURER_CALL_TIMEOUT_MS', 5_000, 1),
+      retry: { retries: 2, delayMs: 100, maxDelayMs: 1_000, factor: 2 },
+      circuitBreaker: {
+        threshold: 0.5,
+        minRequestCount: int(env, 'CIRCUIT_MIN_REQUESTS', 10, 1),
+        windowTimeSec: int(env, 'CIRCUIT_WINDOW_SEC', 60, 1),
+        halfOpenTimeMs: int(env, 'CIRCUIT_HALF_OPEN_MS', 10_000, 1),
+      },
+      bulkheadConcurrency: int(env, 'INSURER_CONCURRENCY', 200, 1),
+      bulkheadQueueSize: 10_000,
+      pollScheduleMs: [500, 1_000, 2_000, 3_000, 5_000],
+      throttledRetries: 3,
+      maxRetryAfterMs: 10_000,
+    },
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

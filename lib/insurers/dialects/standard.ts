@@ -1,0 +1,66 @@
+/**
+ * "standard": the dialect most insurers speak. The create body is our own camelCase application
+ * (CONTRACT §1) plus our reference; the answers use our words, so mapping is mostly checking.
+ *   POST /applications        → 202 { id, status: "processing", retryAfterMs? } | 200 { status: "declined", reason }
+ *   GET  /applications/{id}   → { status: "processing" | "ready" | "declined", premium, offerId, validUntil, coefficients, reason, retryAfterMs? }
+ */
+import type { Application } from '../../application/types';
+import { WireFormatError, type CreateOutcome, type InsurerAdapter, type PollOutcome } from '../adapter';
+import type { Coefficients } from '../../tariff/types';
+import {
+  COEFFICIENT_KEYS,
+  coefficients,
+  instant,
+  optionalDelayMs,
+  positive,
+  positiveNumber,
+  record,
+  roubles,
+  text,
+  withHint,
+} from './wire';
+
+const SAME_NAMES = Object.fromEntries(COEFFICIENT_KEYS.map((k) => [k, k])) as Record<keyof Coefficients, string>;
+
+export const standardAdapter: InsurerAdapter = {
+  dialect: 'standard',
+
+  createRequest(application: Application, applicationId: string) {
+    return { method: 'POST', path: '/applications', body: { partnerRequestId: applicationId, ...application } };
+  },
+
+  parseCreated(body: unknown): CreateOutcome {
+    const b = record(body, 'create answer', body);
+    if (b.status === 'processing') {
+      return withHint({ kind: 'accepted', externalId: text(b, 'id', body) }, optionalDelayMs(b, 'retryAfterMs', body));
+    }
+    if (b.status === 'declined') return { kind: 'declined', reason: text(b, 'reason', body) };
+    throw new WireFormatError(`create answer: unknown status ${JSON.stringify(b.status)}`, body);
+  },
+
+  pollRequest(externalId: string) {
+    return { method: 'GET', path: `/applications/${encodeURIComponent(externalId)}` };
+  },
+
+  parsePoll(body: unknown): PollOutcome {
+    const b = record(body, 'poll answer', body);
+    switch (b.status) {
+      case 'processing':
+        return withHint({ kind: 'processing' }, optionalDelayMs(b, 'retryAfterMs', body));
+      case 'declined':
+        return { kind: 'declined', reason: text(b, 'reason', body) };
+      case 'ready':
+        return {
+          kind: 'offer',
+          premium: roubles(positive(b, 'premium', body), 'premium', body),
+          offerId: text(b, 'offerId', body),
+          validUntil: instant(b.validUntil, 'validUntil', body),
+          coefficients: coefficients(record(b.coefficients, 'coefficients', body), SAME_NAMES, (raw, key) =>
+            positiveNumber(raw, key, body),
+          ),
+        };
+      default:
+        throw new WireFormatError(`poll answer: unknown status ${JSON.stringify(b.status)}`, body);
+    }
+  },
+};

@@ -1,0 +1,77 @@
+/**
+ * One insurer's HTTP connection pool. Every call is bounded by an AbortSignal that really closes
+ * the request: a Moleculer timeout alone would leave the handler (and the socket) running on.
+ * Non-2xx answers become typed errors so retry, breaker and quote loop can tell them apart.
+ */
+import { Pool } from 'undici';
+import type { InsurerHttpRequest } from './adapter';
+import { parseRetryAfter } from './retry-after';
+import {
+  InsurerCallTimeoutError,
+  InsurerProtocolError,
+  InsurerRejectedError,
+  InsurerThrottledError,
+  InsurerTransientError,
+} from '../errors';
+
+export interface InsurerHttpClientOptions {
+  code: string;
+  baseUrl: string; // e.g. http://127.0.0.1:4000/insurers/sever-shield
+  connections?: number;
+}
+
+export class InsurerHttpClient {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  readonly code: string;
+
+  constructor(options: InsurerHttpClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.code = options.code;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, { connections: options.connections ?? 64, keepAliveTimeout: 30_000 });
+  }
+
+  async send(request: InsurerHttpRequest, timeoutMs: number): Promise<unknown> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      const response = await this.pool.request({
+        method: request.method,
+        path: this.basePath + request.path,
+        headers: request.body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: abort.signal,
+      });
+      const text = await response.body.text();
+      return this.interpret(response.statusCode, response.headers['retry-after'], text);
+    } catch (err) {
+      if (abort.signal.aborted) throw new InsurerCallTimeoutError(this.code, timeoutMs);
+      if (isTyped(err)) throw err;
+      throw new InsurerTransientError(`${this.code}: ${(err as Error).message || 'connection failed'}`, { insurer: this.code });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private interpret(status: number, retryAfter: string | string[] | undefined, text: string): unknown {
+    if (status >= 200 && status < 300) {
+      try {
+        return text === '' ? undefined : JSON.parse(text);
+      } catch {
+        throw new InsurerProtocolError(this.code, `answered ${status} with a body that is not JSON`);
+      }
+    }
+    if (status === 429 || status === 503) throw new InsurerThrottledError(this.code, status, parseRetryAfter(retryAfter));
+    if (status >= 500) throw new InsurerTransientError(`${this.code} answered ${status}`, { insurer: this.code, status });
+    throw new InsurerRejectedError(this.code, status, text.slice(0, 200));
+  }
+}
+
+function isTyped(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string' && 'code' in err;
+}

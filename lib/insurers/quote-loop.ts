@@ -1,0 +1,116 @@
+/**
+ * One insurer, one application: submit, then poll until a final answer or the deadline.
+ * Framework-free: the guarded calls, the clock and sleeping are injected, so the rules
+ * (honour Retry-After, never poll after the deadline, a decline is final) are unit-testable.
+ */
+import type { CreateOutcome, PollOutcome } from './adapter';
+import type { Coefficients } from '../tariff/types';
+import { ErrorType } from '../errors';
+
+export type LoopOutcome =
+  | { status: 'offer'; premium: number; offerId: string; validUntil: string; coefficients: Coefficients }
+  | { status: 'declined'; reason: string }
+  | { status: 'failed'; reason: string }
+  | { status: 'unavailable'; reason: string }
+  | { status: 'deadline' }; // nothing more can be done in time; the deadline sweep records `timeout`
+
+export interface QuoteLoopDeps {
+  deadlineMs: number; // epoch ms
+  submit(): Promise<CreateOutcome>;
+  poll(externalId: string): Promise<PollOutcome>;
+  circuitOpen(): boolean;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface QuoteLoopSettings {
+  pollScheduleMs: number[];
+  throttledRetries: number;
+  maxRetryAfterMs: number;
+  maxPollFailures: number; // consecutive failed polls before giving up
+}
+
+type Step<T> = { ok: true; value: T } | { ok: false; outcome: LoopOutcome };
+
+const UNAVAILABLE_TYPES = new Set(['SERVICE_NOT_AVAILABLE', 'SERVICE_NOT_FOUND']);
+
+function errorType(err: unknown): string | undefined {
+  return (err as { type?: string } | null)?.type;
+}
+
+function describe(err: unknown): string {
+  return (err as Error | null)?.message || 'unknown error';
+}
+
+export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSettings): Promise<LoopOutcome> {
+  const remaining = () => deps.deadlineMs - deps.now();
+  const scheduled = (i: number) => settings.pollScheduleMs[Math.min(i, settings.pollScheduleMs.length - 1)];
+
+  /** Waits `ms` unless that would reach the deadline; false means stop. */
+  async function waitWithinDeadline(ms: number): Promise<boolean> {
+    if (ms >= remaining()) return false;
+    await deps.sleep(ms);
+    return remaining() > 0;
+  }
+
+  /** One guarded call; throttling (429/503) is waited out per its Retry-After a few times. */
+  async function step<T>(call: () => Promise<T>, unavailableWhenOpen: boolean): Promise<Step<T>> {
+    for (let throttled = 0; ; throttled++) {
+      if (remaining() <= 0) return { ok: false, outcome: { status: 'deadline' } };
+      try {
+        return { ok: true, value: await call() };
+      } catch (err) {
+        const type = errorType(err);
+        if (type && UNAVAILABLE_TYPES.has(type)) {
+          return {
+            ok: false,
+            outcome: unavailableWhenOpen
+              ? { status: 'unavailable', reason: 'страховая временно недоступна (цепь разомкнута)' }
+              : { status: 'failed', reason: 'страховая перестала отвечать во время расчёта' },
+          };
+        }
+        if (type === ErrorType.deadlinePassed) return { ok: false, outcome: { status: 'deadline' } };
+        if (type === ErrorType.insurerThrottled && throttled < settings.throttledRetries) {
+          const hint = (err as { data?: { retryAfterMs?: number } }).data?.retryAfterMs;
+          const wait = Math.min(hint ?? scheduled(throttled), settings.maxRetryAfterMs);
+          if (await waitWithinDeadline(wait)) continue;
+          return { ok: false, outcome: { status: 'deadline' } };
+        }
+        return { ok: false, outcome: { status: 'failed', reason: describe(err) } };
+      }
+    }
+  }
+
+  if (deps.circuitOpen()) return { status: 'unavailable', reason: 'страховая временно недоступна (цепь разомкнута)' };
+
+  const created = await step(deps.submit, true);
+  if (!created.ok) return created.outcome;
+  if (created.value.kind === 'declined') return { status: 'declined', reason: created.value.reason };
+
+  const { externalId } = created.value;
+  let hint = created.value.retryAfterMs;
+  let failures = 0;
+  for (let attempt = 0; ; attempt++) {
+    if (!(await waitWithinDeadline(hint ?? scheduled(attempt)))) return { status: 'deadline' };
+    const polled = await step(() => deps.poll(externalId), false);
+    if (!polled.ok) {
+      if (polled.outcome.status !== 'failed' || ++failures >= settings.maxPollFailures) return polled.outcome;
+      hint = undefined;
+      continue;
+    }
+    failures = 0;
+    const answer = polled.value;
+    if (answer.kind === 'processing') {
+      hint = answer.retryAfterMs;
+      continue;
+    }
+    if (answer.kind === 'declined') return { status: 'declined', reason: answer.reason };
+    return {
+      status: 'offer',
+      premium: answer.premium,
+      offerId: answer.offerId,
+      validUntil: answer.validUntil,
+      coefficients: answer.coefficients,
+    };
+  }
+}

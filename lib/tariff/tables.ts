@@ -1,0 +1,177 @@
+/**
+ * OSAGO coefficient tables (OSAGO.md) as versioned data. Each version carries the date it takes
+ * effect; a lookup picks the latest version whose `effectiveFrom` is not after the date asked, so a
+ * future Bank of Russia change is one more entry, not an edit of old numbers. Asking for a date
+ * before the first version is a RangeError: we would rather refuse than price by a guess.
+ */
+import type { IsoDate } from '../application/types';
+import { parseIsoDate } from '../dates';
+import type { BaseRateCorridor, KbmClass } from './types';
+
+interface Versioned {
+  effectiveFrom: IsoDate;
+}
+
+export function inForce<T extends Versioned>(versions: readonly T[], on: IsoDate, what: string): T {
+  if (!parseIsoDate(on)) throw new RangeError(`not an ISO date: ${on}`);
+  let found: T | undefined;
+  // ISO dates order as strings; versions need not be sorted
+  for (const v of versions) {
+    if (v.effectiveFrom <= on && (!found || v.effectiveFrom > found.effectiveFrom)) found = v;
+  }
+  if (!found) throw new RangeError(`no ${what} table in force on ${on}`);
+  return found;
+}
+
+/** ТБ corridor, category B, individuals. */
+export const BASE_RATE_CORRIDORS: readonly BaseRateCorridor[] = [
+  { effectiveFrom: '2022-09-01', min: 1646, max: 7535 },
+  { effectiveFrom: '2025-12-09', min: 1399, max: 8665 },
+];
+
+export type KbmKey = `${KbmClass}`;
+
+export const KBM_TABLES: readonly (Versioned & { byClass: Readonly<Record<KbmKey, number>> })[] = [
+  {
+    effectiveFrom: '2022-04-01',
+    byClass: {
+      M: 3.92, 0: 2.94, 1: 2.25, 2: 1.76, 3: 1.17, 4: 1.0, 5: 0.91, 6: 0.83,
+      7: 0.78, 8: 0.74, 9: 0.68, 10: 0.63, 11: 0.57, 12: 0.52, 13: 0.46,
+    },
+  },
+];
+
+/*
+ * OSAGO.md dates КВС, КМ, КС and КО only as "since 2022"; 2022-01-01 is our approximation of the
+ * start, not a verified legal date. It only matters for quotes dated in early 2022.
+ */
+const SINCE_2022: IsoDate = '2022-01-01';
+
+interface KvsTable extends Versioned {
+  ageFrom: readonly number[]; // lower bound of each age row, years
+  experienceFrom: readonly number[]; // lower bound of each experience column, years
+  cells: readonly (readonly (number | null)[])[]; // null: "—", experience the law cannot produce
+}
+
+export const KVS_TABLES: readonly KvsTable[] = [
+  {
+    effectiveFrom: SINCE_2022,
+    ageFrom: [16, 22, 25, 30, 35, 40, 50, 60],
+    experienceFrom: [0, 1, 2, 3, 5, 7, 10, 15],
+    cells: [
+      [2.27, 1.92, 1.84, 1.65, 1.62, null, null, null],
+      [1.88, 1.72, 1.71, 1.13, 1.1, 1.09, null, null],
+      [1.72, 1.6, 1.54, 1.09, 1.08, 1.07, 1.02, null],
+      [1.56, 1.5, 1.48, 1.05, 1.04, 1.01, 0.97, 0.95],
+      [1.54, 1.47, 1.46, 1.0, 0.97, 0.95, 0.94, 0.93],
+      [1.5, 1.44, 1.43, 0.96, 0.95, 0.94, 0.93, 0.91],
+      [1.46, 1.4, 1.39, 0.93, 0.92, 0.91, 0.9, 0.86],
+      [1.43, 1.36, 1.35, 0.91, 0.9, 0.89, 0.88, 0.83],
+    ],
+  },
+];
+
+/*
+ * КТ: the values in force BEFORE 9 Dec 2025. That reform changed many of them and split regions by
+ * district, which a region code alone cannot express; we have no verified post-reform values, so
+ * this one version keeps answering after that date too. Any region not listed gets the fallback.
+ */
+export const TERRITORY_TABLES: readonly (Versioned & {
+  byRegion: Readonly<Record<string, number>>;
+  fallback: number;
+})[] = [
+  {
+    effectiveFrom: SINCE_2022,
+    fallback: 1.0,
+    byRegion: {
+      ...regions(1.8, '77', '97', '99', '177', '197', '199', '777', '797', '799', '977'),
+      ...regions(1.56, '50', '90', '150', '190', '750', '790'),
+      ...regions(1.64, '78', '98', '178', '198'),
+      ...regions(1.8, '16', '116', '716'),
+      ...regions(1.88, '74', '174', '774'),
+      ...regions(1.63, '54', '154', '754'),
+      ...regions(1.64, '66', '96', '196'),
+      ...regions(1.64, '52', '152', '252'),
+      ...regions(1.64, '23', '93', '123', '193'),
+      ...regions(1.48, '63', '163', '763'),
+    },
+  },
+];
+
+function regions(kt: number, ...codes: string[]): Record<string, number> {
+  return Object.fromEntries(codes.map((c) => [c, kt]));
+}
+
+/** КМ bands as inclusive upper bounds, so fractional hp such as 70.5 falls in the next band up. */
+export const POWER_TABLES: readonly (Versioned & { bands: readonly { upToHp: number; km: number }[] })[] = [
+  {
+    effectiveFrom: SINCE_2022,
+    bands: [
+      { upToHp: 50, km: 0.6 },
+      { upToHp: 70, km: 1.0 },
+      { upToHp: 100, km: 1.1 },
+      { upToHp: 120, km: 1.2 },
+      { upToHp: 150, km: 1.4 },
+      { upToHp: Infinity, km: 1.6 },
+    ],
+  },
+];
+
+export const SEASON_TABLES: readonly (Versioned & { byMonths: Readonly<Record<number, number>> })[] = [
+  {
+    effectiveFrom: SINCE_2022,
+    byMonths: { 3: 0.5, 4: 0.6, 5: 0.65, 6: 0.7, 7: 0.8, 8: 0.9, 9: 0.95, 10: 1.0, 11: 1.0, 12: 1.0 },
+  },
+];
+
+export const OWNERSHIP_TABLES: readonly (Versioned & { limited: number; unlimited: number })[] = [
+  { effectiveFrom: SINCE_2022, limited: 1.0, unlimited: 2.32 },
+];
+
+export function baseRateCorridor(on: IsoDate): BaseRateCorridor {
+  return { ...inForce(BASE_RATE_CORRIDORS, on, 'base-rate corridor') };
+}
+
+export function kvsCoefficient(ageYears: number, experienceYears: number, on: IsoDate): number {
+  const t = inForce(KVS_TABLES, on, 'КВС');
+  if (!Number.isInteger(ageYears) || !Number.isInteger(experienceYears)) {
+    throw new RangeError(`КВС takes whole years: age ${ageYears}, experience ${experienceYears}`);
+  }
+  const row = lastAtMost(t.ageFrom, ageYears);
+  const col = lastAtMost(t.experienceFrom, experienceYears);
+  const kvs = row < 0 || col < 0 ? null : t.cells[row][col];
+  if (kvs === null) throw new RangeError(`no КВС for age ${ageYears} with ${experienceYears} years of experience`);
+  return kvs;
+}
+
+/** Index of the last lower bound ≤ value, -1 when value is below them all. */
+function lastAtMost(lowerBounds: readonly number[], value: number): number {
+  let i = -1;
+  while (i + 1 < lowerBounds.length && lowerBounds[i + 1] <= value) i += 1;
+  return i;
+}
+
+export function territoryCoefficient(region: string, on: IsoDate): number {
+  const t = inForce(TERRITORY_TABLES, on, 'КТ');
+  return Object.hasOwn(t.byRegion, region) ? t.byRegion[region] : t.fallback;
+}
+
+export function powerCoefficient(hp: number, on: IsoDate): number {
+  const t = inForce(POWER_TABLES, on, 'КМ');
+  if (!Number.isFinite(hp) || hp <= 0) throw new RangeError(`no КМ for ${hp} hp`);
+  const band = t.bands.find((b) => hp <= b.upToHp);
+  if (!band) throw new RangeError(`no КМ for ${hp} hp`);
+  return band.km;
+}
+
+export function seasonCoefficient(months: number, on: IsoDate): number {
+  const t = inForce(SEASON_TABLES, on, 'КС');
+  const ks = Number.isInteger(months) ? t.byMonths[months] : undefined;
+  if (ks === undefined) throw new RangeError(`no КС for ${months} months of use`);
+  return ks;
+}
+
+export function ownershipCoefficient(unlimitedDrivers: boolean, on: IsoDate): number {
+  const t = inForce(OWNERSHIP_TABLES, on, 'КО');
+  return unlimitedDrivers ? t.unlimited : t.limited;
+}

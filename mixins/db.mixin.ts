@@ -1,0 +1,46 @@
+/**
+ * Storage for a service: MongoDB when MONGO_URI is set, otherwise moleculer-db's embedded NeDB
+ * store kept in a file under DATA_DIR. Services use only the DbAdapter methods both share
+ * (insert, findOne, find, count, updateMany, removeMany), so the same code and tests run on either.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import DbService, { MemoryAdapter, type DbAdapter } from 'moleculer-db';
+import MongoAdapter from 'moleculer-db-adapter-mongo';
+import type { ServiceBroker, Service, ServiceSchema } from 'moleculer';
+import type { AppConfig } from '../lib/config';
+
+/** CRUD actions the moleculer-db mixin would publish: ours are explicit, these stay off. */
+const MIXIN_ACTIONS_OFF = ['find', 'count', 'list', 'create', 'insert', 'get', 'update', 'remove'];
+
+export function createAdapter(config: Pick<AppConfig, 'mongoUri' | 'dataDir'>, collection: string): DbAdapter {
+  if (config.mongoUri) return new MongoAdapter(config.mongoUri) as unknown as DbAdapter;
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  return new MemoryAdapter({ filename: path.join(config.dataDir, `${collection}.db`) }) as unknown as DbAdapter;
+}
+
+/** A second collection owned by the same service (connect/disconnect are the caller's). */
+export async function openExtraCollection(
+  config: Pick<AppConfig, 'mongoUri' | 'dataDir'>,
+  collection: string,
+  broker: ServiceBroker,
+  service: Service,
+): Promise<DbAdapter> {
+  const adapter = createAdapter(config, collection);
+  // the Mongo adapter reads the collection name from its service's schema
+  const view = Object.create(service, { schema: { value: { ...service.schema, collection } } }) as Service;
+  adapter.init(broker, view);
+  await adapter.connect();
+  return adapter;
+}
+
+export function dbMixin(config: Pick<AppConfig, 'mongoUri' | 'dataDir'>, collection: string): Partial<ServiceSchema> {
+  const actions: Record<string, false> = {};
+  for (const name of MIXIN_ACTIONS_OFF) actions[name] = false;
+  return {
+    mixins: [DbService as unknown as ServiceSchema],
+    adapter: createAdapter(config, collection),
+    collection,
+    actions,
+  } as Partial<ServiceSchema>;
+}

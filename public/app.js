@@ -1,0 +1,562 @@
+/*
+ * The live part of the page: sends the application over Socket.IO (CONTRACT §3), shows each
+ * insurer's answer as it comes (§4), and picks the application up again after a reconnect or a
+ * reload (its id and token are kept in sessionStorage).
+ *
+ * The results container `#results` carries data-state = idle | quoting | completed; each insurer's
+ * row `li[data-insurer][data-status]` (CONTRACT §7). Insurer names and reasons come from outside:
+ * they are only ever set with textContent.
+ */
+(function () {
+  'use strict';
+
+  const F = window.OsagoForm;
+  const STORAGE_KEY = 'osago.application';
+  const APPLY_TIMEOUT_MS = 30000;
+  const SUBSCRIBE_TIMEOUT_MS = 10000;
+  const MAX_SUBSCRIBE_RETRIES = 8;
+  const FINAL = ['offer', 'declined', 'failed', 'unavailable', 'timeout'];
+
+  const results = document.getElementById('results');
+  const heading = document.getElementById('results-title');
+  const summary = document.getElementById('results-summary');
+  const quoteList = document.getElementById('quotes');
+  const countdown = document.getElementById('countdown');
+  const countdownText = document.getElementById('countdown-text');
+  const countdownFill = document.getElementById('countdown-fill');
+  const connection = document.getElementById('connection');
+  const submitButton = document.getElementById('submit-button');
+  const submitStatus = document.getElementById('submit-status');
+
+  const money = new Intl.NumberFormat('ru-RU', { style: 'currency', currency: 'RUB' });
+  const plainNumber = new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 4 });
+  const IDLE_TEXT = summary.textContent;
+  const dateTime = new Intl.DateTimeFormat('ru-RU', {
+    day: 'numeric',
+    month: 'long',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+
+  /** The application on screen: { id, token, deadline, insurers, startedAt }, or null. */
+  let current = null;
+  let completed = false;
+  /** insurer code → { el, parts, name, status, premium, reason, offer, order } */
+  const rows = new Map();
+  let countdownTimer = null;
+  let applying = false;
+  let early = []; // events that came while an `apply` waited for its ack
+  let subscribeTimer = null;
+  let subscribeAttempts = 0;
+  let socket = null;
+
+  /* ---------- formatting ---------- */
+
+  const STATUS_TEXT = {
+    pending: 'ждём ответ',
+    offer: 'предложение',
+    declined: 'отказ',
+    failed: 'ошибка',
+    unavailable: 'недоступна',
+    timeout: 'не успела ответить',
+  };
+
+  const COEFFICIENTS = [
+    ['tb', 'ТБ'],
+    ['kt', 'КТ'],
+    ['kbm', 'КБМ'],
+    ['kvs', 'КВС'],
+    ['ko', 'КО'],
+    ['km', 'КМ'],
+    ['ks', 'КС'],
+    ['kn', 'КН'],
+    ['kpr', 'КПр'],
+  ];
+
+  function formatRoubles(value) {
+    return money.format(value);
+  }
+
+  function statusText(row) {
+    if (row.status === 'declined') return row.reason ? 'отказ: ' + row.reason : 'отказ';
+    return STATUS_TEXT[row.status] || String(row.status);
+  }
+
+  function detailText(row) {
+    if (row.status === 'offer') {
+      const parts = [];
+      const offer = row.offer || {};
+      const until = Date.parse(offer.validUntil);
+      if (Number.isFinite(until)) parts.push('действует до ' + dateTime.format(new Date(until)));
+      const k = offer.coefficients && typeof offer.coefficients === 'object' ? offer.coefficients : null;
+      if (k) {
+        const list = COEFFICIENTS.filter(([key]) => typeof k[key] === 'number').map(
+          ([key, label]) => label + ' ' + plainNumber.format(k[key]),
+        );
+        if (list.length) parts.push(list.join(' · '));
+      }
+      return parts.join('; ');
+    }
+    if (row.status === 'failed' || row.status === 'unavailable' || row.status === 'timeout') return row.reason;
+    return '';
+  }
+
+  function pad2(n) {
+    return String(n).padStart(2, '0');
+  }
+
+  /* ---------- rows ---------- */
+
+  function isFinal(status) {
+    return FINAL.includes(status);
+  }
+
+  function hasPremium(row) {
+    return row.status === 'offer' && typeof row.premium === 'number' && Number.isFinite(row.premium);
+  }
+
+  function resetRows() {
+    rows.clear();
+    quoteList.textContent = '';
+  }
+
+  function span(className) {
+    const el = document.createElement('span');
+    el.className = className;
+    return el;
+  }
+
+  /** The row of an insurer `{ code, name }`, made (status pending) on first sight. */
+  function ensureRow(insurer) {
+    if (!insurer || typeof insurer !== 'object' || insurer.code === undefined || insurer.code === null) return null;
+    const code = String(insurer.code);
+    const known = rows.get(code);
+    if (known) return known;
+
+    const el = document.createElement('li');
+    el.className = 'quote';
+    el.dataset.insurer = code;
+    el.dataset.status = 'pending';
+    const parts = {
+      name: span('quote-name'),
+      best: span('quote-best'),
+      status: span('quote-status'),
+      premium: span('quote-premium'),
+      detail: span('quote-detail'),
+    };
+    parts.best.textContent = 'лучшая цена';
+    parts.best.hidden = true;
+    const head = span('quote-head');
+    // Spaces between the parts keep the row's text (and what a screen reader says) readable.
+    head.append(parts.name, ' ', parts.best);
+    el.append(head, ' ', parts.status, ' ', parts.premium, ' ', parts.detail);
+
+    const row = {
+      el,
+      parts,
+      name: typeof insurer.name === 'string' && insurer.name ? insurer.name : code,
+      status: 'pending',
+      premium: undefined,
+      reason: '',
+      offer: null,
+      order: rows.size,
+    };
+    rows.set(code, row);
+    quoteList.appendChild(el);
+    renderRow(row);
+    return row;
+  }
+
+  function renderRow(row) {
+    const { el, parts } = row;
+    el.dataset.status = row.status;
+    parts.name.textContent = row.name;
+    parts.status.textContent = statusText(row);
+    parts.premium.textContent = hasPremium(row) ? formatRoubles(row.premium) : '';
+    parts.premium.hidden = !hasPremium(row);
+    const detail = detailText(row) || '';
+    parts.detail.textContent = detail;
+    parts.detail.hidden = !detail;
+  }
+
+  /** One Quote of CONTRACT §4 onto its row. A final state is never taken back by a late `pending`. */
+  function applyQuote(quote) {
+    if (!quote || typeof quote !== 'object') return;
+    const row = ensureRow(quote.insurer);
+    if (!row) return;
+    const status = typeof quote.status === 'string' && quote.status ? quote.status : 'pending';
+    if (isFinal(row.status) && !isFinal(status)) return;
+    if (quote.insurer && typeof quote.insurer.name === 'string' && quote.insurer.name) row.name = quote.insurer.name;
+    row.status = status;
+    const premium = typeof quote.premium === 'number' ? quote.premium : Number(quote.premium);
+    row.premium = quote.premium !== undefined && quote.premium !== null && Number.isFinite(premium) ? premium : undefined;
+    row.reason = typeof quote.reason === 'string' ? quote.reason : '';
+    row.offer = quote.offer && typeof quote.offer === 'object' ? quote.offer : null;
+    renderRow(row);
+  }
+
+  function bestRow(bestOffer) {
+    let best = null;
+    for (const row of rows.values()) {
+      if (hasPremium(row) && (!best || row.premium < best.premium)) best = row;
+    }
+    // On a tie, follow the server's choice.
+    const code = bestOffer && bestOffer.insurer ? bestOffer.insurer.code : undefined;
+    const named = code !== undefined && code !== null ? rows.get(String(code)) : undefined;
+    if (best && named && hasPremium(named) && named.premium === best.premium) best = named;
+    return best;
+  }
+
+  function markBest(best) {
+    for (const row of rows.values()) {
+      const isBest = row === best;
+      row.el.classList.toggle('quote--best', isBest);
+      if (isBest) row.el.dataset.best = 'true';
+      else delete row.el.dataset.best;
+      row.parts.best.hidden = !isBest;
+    }
+  }
+
+  /** Offers by premium, cheapest first; then the others in their first order. */
+  function sortRows() {
+    const sorted = Array.from(rows.values()).sort((a, b) => {
+      const ao = hasPremium(a);
+      const bo = hasPremium(b);
+      if (ao && bo) return a.premium - b.premium || a.order - b.order;
+      if (ao !== bo) return ao ? -1 : 1;
+      return a.order - b.order;
+    });
+    sorted.forEach((row, i) => {
+      if (quoteList.children[i] !== row.el) quoteList.insertBefore(row.el, quoteList.children[i] || null);
+    });
+  }
+
+  function updateSummary(best) {
+    const total = rows.size;
+    if (completed) {
+      const offers = Array.from(rows.values()).filter(hasPremium).length;
+      if (offers && best) {
+        summary.textContent =
+          'Готово. Предложений: ' + offers + ' из ' + total + '. Лучшая цена — ' + best.name + ', ' +
+          formatRoubles(best.premium) + '.';
+      } else {
+        summary.textContent = 'Готово. Предложений нет — попробуйте изменить данные или повторить расчёт позже.';
+      }
+      return;
+    }
+    const answered = Array.from(rows.values()).filter((r) => isFinal(r.status)).length;
+    summary.textContent = total
+      ? 'Запрашиваем цены. Ответили ' + answered + ' из ' + total + '.'
+      : 'Запрашиваем цены у страховых…';
+  }
+
+  /* ---------- countdown ---------- */
+
+  function stopCountdown() {
+    if (countdownTimer !== null) window.clearInterval(countdownTimer);
+    countdownTimer = null;
+    countdown.hidden = true;
+  }
+
+  function startCountdown(deadline, startedAt) {
+    stopCountdown();
+    const end = Date.parse(deadline);
+    if (!Number.isFinite(end)) return;
+    const start = Number.isFinite(startedAt) && startedAt < end ? startedAt : Date.now();
+    countdown.hidden = false;
+    const tick = () => {
+      const now = Date.now();
+      const left = end - now;
+      if (left > 0) {
+        const s = Math.ceil(left / 1000);
+        countdownText.textContent = 'Осталось ждать ' + Math.floor(s / 60) + ':' + pad2(s % 60);
+      } else {
+        countdownText.textContent = 'Время ожидания вышло, подводим итоги…';
+      }
+      const share = Math.min(1, Math.max(0, (now - start) / Math.max(1, end - start)));
+      countdownFill.style.width = (share * 100).toFixed(1) + '%';
+    };
+    tick();
+    countdownTimer = window.setInterval(tick, 500);
+  }
+
+  /* ---------- session storage ---------- */
+
+  function save() {
+    if (!current) return;
+    try {
+      window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(current));
+    } catch {
+      // No storage (private mode, quota): the page still works, it just cannot resume after a reload.
+    }
+  }
+
+  function forget() {
+    try {
+      window.sessionStorage.removeItem(STORAGE_KEY);
+    } catch {
+      // As above.
+    }
+  }
+
+  function load() {
+    try {
+      const value = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || 'null');
+      if (value && typeof value.id === 'string' && typeof value.token === 'string') return value;
+    } catch {
+      // Unreadable: start afresh.
+    }
+    return null;
+  }
+
+  /* ---------- application lifecycle ---------- */
+
+  function showQuoting() {
+    completed = false;
+    resetRows();
+    (Array.isArray(current.insurers) ? current.insurers : []).forEach(ensureRow);
+    results.dataset.state = 'quoting';
+    startCountdown(current.deadline, current.startedAt);
+    updateSummary();
+  }
+
+  function begin(ack) {
+    clearSubscribeRetry();
+    current = {
+      id: String(ack.id),
+      token: String(ack.token),
+      deadline: ack.deadline,
+      insurers: Array.isArray(ack.insurers) ? ack.insurers.filter((i) => i && typeof i === 'object') : [],
+      startedAt: Date.now(),
+    };
+    save();
+    showQuoting();
+    heading.focus();
+  }
+
+  function finish(quotes, bestOffer) {
+    if (Array.isArray(quotes)) quotes.forEach(applyQuote);
+    completed = true;
+    stopCountdown();
+    clearSubscribeRetry();
+    results.setAttribute('aria-busy', 'true');
+    const best = bestRow(bestOffer);
+    markBest(best);
+    sortRows();
+    updateSummary(best);
+    results.dataset.state = 'completed';
+    results.removeAttribute('aria-busy');
+    forget();
+  }
+
+  function belongs(event) {
+    return current !== null && event.applicationId !== undefined && String(event.applicationId) === current.id;
+  }
+
+  function onQuote(quote) {
+    if (!quote || typeof quote !== 'object') return;
+    if (applying && !belongs(quote)) {
+      if (early.length < 500) early.push(['quote', quote]);
+      return;
+    }
+    if (completed || !belongs(quote)) return;
+    applyQuote(quote);
+    updateSummary();
+  }
+
+  function onCompleted(event) {
+    if (!event || typeof event !== 'object') return;
+    if (applying && !belongs(event)) {
+      if (early.length < 500) early.push(['completed', event]);
+      return;
+    }
+    if (completed || !belongs(event)) return;
+    finish(event.quotes, event.bestOffer);
+  }
+
+  function applySnapshot(snapshot) {
+    const s = snapshot && typeof snapshot === 'object' ? snapshot : {};
+    const quotes = (Array.isArray(s.quotes) ? s.quotes : []).filter(
+      (q) => q && typeof q === 'object' && (q.applicationId === undefined || String(q.applicationId) === current.id),
+    );
+    if (s.status === 'completed') {
+      finish(quotes, s.bestOffer);
+      return;
+    }
+    quotes.forEach(applyQuote);
+    results.dataset.state = 'quoting';
+    updateSummary();
+  }
+
+  /** Back to an empty results area (data-state idle), forgetting the application on screen. */
+  function resetResults(text) {
+    clearSubscribeRetry();
+    subscribeAttempts = 0;
+    forget();
+    current = null;
+    completed = false;
+    stopCountdown();
+    resetRows();
+    results.dataset.state = 'idle';
+    summary.textContent = text;
+  }
+
+  /** The application cannot be picked up again (unknown, wrong token): back to a clean page. */
+  function giveUp(error) {
+    const detail = error && typeof error.detail === 'string' ? error.detail : '';
+    resetResults(
+      'Не удалось получить результаты прошлого расчёта' + (detail ? ' (' + detail + ')' : '') +
+        '. Отправьте анкету ещё раз.',
+    );
+  }
+
+  /* ---------- socket ---------- */
+
+  /** emit with an acknowledgement and a time limit: callback(err, response). */
+  function emitWithAck(event, payload, timeoutMs, callback) {
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      callback(new Error('timeout'));
+    }, timeoutMs);
+    socket.emit(event, payload, (response) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      callback(null, response);
+    });
+  }
+
+  function clearSubscribeRetry() {
+    if (subscribeTimer !== null) clearTimeout(subscribeTimer);
+    subscribeTimer = null;
+  }
+
+  function retrySubscribe(error) {
+    if (!socket || !socket.connected) return; // the next `connect` subscribes again
+    subscribeAttempts += 1;
+    if (subscribeAttempts > MAX_SUBSCRIBE_RETRIES) {
+      giveUp(error);
+      return;
+    }
+    clearSubscribeRetry();
+    subscribeTimer = setTimeout(subscribe, Math.min(500 * 2 ** subscribeAttempts, 10000));
+  }
+
+  function subscribe() {
+    clearSubscribeRetry();
+    const app = current;
+    if (!socket || !app || completed) return;
+    emitWithAck('subscribe', { id: app.id, token: app.token }, SUBSCRIBE_TIMEOUT_MS, (err, res) => {
+      if (current !== app || completed) return;
+      if (err) {
+        retrySubscribe();
+        return;
+      }
+      if (!res || res.ok !== true) {
+        const error = res && res.error && typeof res.error === 'object' ? res.error : null;
+        const status = error ? Number(error.status) : NaN;
+        // Refused for good (unknown application, wrong token): stop. A passing trouble: try again.
+        if (status >= 400 && status < 500 && status !== 408 && status !== 429) giveUp(error);
+        else retrySubscribe(error);
+        return;
+      }
+      subscribeAttempts = 0;
+      applySnapshot(res.snapshot);
+    });
+  }
+
+  function setConnection(text) {
+    connection.textContent = text;
+    connection.hidden = !text;
+  }
+
+  function send(application) {
+    // A new request: the previous results (finished or not) leave the screen, so data-state goes
+    // back to idle until this application's ack says quoting.
+    resetResults('Отправляем анкету…');
+    applying = true;
+    early = [];
+    submitButton.disabled = true;
+    F.form.setAttribute('aria-busy', 'true');
+    submitStatus.textContent = socket.connected ? 'Отправляем анкету…' : 'Подключаемся к серверу…';
+    emitWithAck('apply', application, APPLY_TIMEOUT_MS, (err, res) => {
+      applying = false;
+      submitButton.disabled = false;
+      F.form.removeAttribute('aria-busy');
+      submitStatus.textContent = '';
+      const buffered = early;
+      early = [];
+      if (!res || res.ok !== true) summary.textContent = IDLE_TEXT;
+      if (err) {
+        F.showMessage('Сервер не ответил', ['Проверьте соединение и нажмите «Рассчитать» ещё раз.']);
+      } else if (!res || res.ok !== true) {
+        F.showProblem(res && res.error);
+      } else if (res.id === undefined || res.id === null || typeof res.token !== 'string') {
+        summary.textContent = IDLE_TEXT;
+        F.showMessage('Не удалось начать расчёт', ['Сервер ответил неожиданно. Попробуйте ещё раз.']);
+      } else {
+        F.clearErrors();
+        begin(res);
+      }
+      for (const [kind, data] of buffered) {
+        if (kind === 'quote') onQuote(data);
+        else onCompleted(data);
+      }
+    });
+  }
+
+  function onSubmit(event) {
+    event.preventDefault();
+    if (applying) return;
+    F.clearErrors();
+    const application = F.buildApplication();
+    // Light checks first, for an instant answer; the server still gets the application while
+    // connected, and its full list of errors (it is the authority) replaces these.
+    const problems = F.check();
+    if (problems.length) F.showErrors(problems);
+    if (!socket) {
+      if (!problems.length) {
+        F.showMessage('Нет связи с сервером', ['Обновите страницу и попробуйте ещё раз.']);
+      }
+      return;
+    }
+    if (problems.length && !socket.connected) return;
+    send(application);
+  }
+
+  F.form.addEventListener('submit', onSubmit);
+
+  if (typeof io === 'function') {
+    socket = io();
+    socket.on('connect', () => {
+      setConnection('');
+      if (current && !completed) subscribe();
+    });
+    socket.on('disconnect', (reason) => {
+      setConnection('Связь с сервером прервалась — переподключаемся…');
+      clearSubscribeRetry();
+      // The server closed this socket itself (e.g. it is shutting down): Socket.IO does not retry
+      // that on its own, so connect again.
+      if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
+    });
+    socket.on('connect_error', () => {
+      if (!socket.active) setTimeout(() => socket.connect(), 3000);
+      setConnection('Нет связи с сервером — пробуем подключиться…');
+    });
+    socket.on('quote', onQuote);
+    socket.on('completed', onCompleted);
+  } else {
+    setConnection('Не удалось подключиться к серверу расчёта. Обновите страницу.');
+  }
+
+  // An application still in progress in this tab (reload, or back to the page): pick it up.
+  const saved = load();
+  if (saved) {
+    current = saved;
+    showQuoting();
+    summary.textContent = 'Возвращаемся к расчёту…';
+    if (socket && socket.connected) subscribe();
+  }
+})();

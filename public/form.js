@@ -1,0 +1,532 @@
+/*
+ * The application form: the driver list, the document-type switch, turning the form into the
+ * application JSON of CONTRACT §1, light client-side checks and showing field errors.
+ *
+ * A classic script (no modules, no build): it exposes one object, window.OsagoForm, that app.js uses.
+ * Every value shown to the user is set with textContent, never innerHTML.
+ */
+(function () {
+  'use strict';
+
+  const MAX_DRIVERS = 5;
+
+  const form = document.getElementById('application-form');
+  const alertBox = document.getElementById('form-alert');
+  const driversList = document.getElementById('drivers-list');
+  const addDriverButton = document.getElementById('add-driver');
+  const addDriverHint = document.getElementById('add-driver-hint');
+  const unlimitedBox = form.elements.namedItem('unlimitedDrivers');
+  const documentType = form.elements.namedItem('vehicle.document.type');
+  const documentSeries = form.elements.namedItem('vehicle.document.series');
+  const documentSeriesField = document.getElementById('document-series-field');
+  const documentNumberHint = document.getElementById('f-vehicle-document-number-hint');
+  const startDate = form.elements.namedItem('policy.startDate');
+
+  // A pristine, empty copy of the first driver, taken before anything changes, for "add a driver".
+  const driverTemplate = makeDriverTemplate(driversList.querySelector('.driver'));
+
+  /* ---------- small helpers ---------- */
+
+  function fieldId(name) {
+    return 'f-' + name.replace(/\./g, '-');
+  }
+
+  function pad2(n) {
+    return String(n).padStart(2, '0');
+  }
+
+  /** YYYY-MM-DD of a local date. */
+  function isoLocalDate(d) {
+    return d.getFullYear() + '-' + pad2(d.getMonth() + 1) + '-' + pad2(d.getDate());
+  }
+
+  function tomorrowIso() {
+    const d = new Date();
+    d.setDate(d.getDate() + 1);
+    return isoLocalDate(d);
+  }
+
+  function tokens(value) {
+    return (value || '').split(/\s+/).filter(Boolean);
+  }
+
+  function addDescribedBy(el, id) {
+    const list = tokens(el.getAttribute('aria-describedby'));
+    if (!list.includes(id)) list.push(id);
+    el.setAttribute('aria-describedby', list.join(' '));
+  }
+
+  function removeDescribedBy(el, id) {
+    const list = tokens(el.getAttribute('aria-describedby')).filter((t) => t !== id);
+    if (list.length) el.setAttribute('aria-describedby', list.join(' '));
+    else el.removeAttribute('aria-describedby');
+  }
+
+  /** The named controls of the form (inputs and selects), in document order. */
+  function controls() {
+    return Array.from(form.elements).filter(
+      (el) => el.name && el.tagName !== 'BUTTON' && el.tagName !== 'FIELDSET' && el.tagName !== 'OUTPUT',
+    );
+  }
+
+  function controlByName(name) {
+    if (typeof name !== 'string' || !name) return null;
+    return controls().find((el) => el.name === name) || null;
+  }
+
+  /** A control the user can see and edit (not in a disabled fieldset, not in a hidden block). */
+  function isUsable(el) {
+    if (el.disabled) return false;
+    for (let node = el; node && node !== form; node = node.parentElement) {
+      if (node.hidden) return false;
+    }
+    return true;
+  }
+
+  /** The label's own words, without "(необязательно)" and the like. */
+  function labelText(el) {
+    const label = el.labels && el.labels[0];
+    if (!label) return el.name;
+    const copy = label.cloneNode(true);
+    copy.querySelectorAll('.optional').forEach((n) => n.remove());
+    return copy.textContent.replace(/\s+/g, ' ').trim();
+  }
+
+  const SECTION_NAMES = {
+    vehicle: 'Автомобиль',
+    'vehicle.document': 'Документ на автомобиль',
+    owner: 'Собственник',
+    'owner.passport': 'Паспорт собственника',
+    drivers: 'Водители',
+    unlimitedDrivers: 'Водители',
+    policy: 'Полис',
+  };
+
+  const DRIVER_FIELD_NAMES = {
+    lastName: 'фамилия',
+    firstName: 'имя',
+    middleName: 'отчество',
+    birthDate: 'дата рождения',
+    license: 'права',
+    'license.series': 'серия прав',
+    'license.number': 'номер прав',
+    'license.issuedAt': 'дата выдачи прав',
+    experienceSince: 'стаж',
+  };
+
+  /** A Russian name for a dotted path that may have no input of its own. */
+  function humanField(path) {
+    if (typeof path !== 'string' || !path) return '';
+    const el = controlByName(path);
+    if (el) {
+      const m = /^drivers\.(\d+)\./.exec(path);
+      return m ? 'Водитель ' + (Number(m[1]) + 1) + ', ' + labelText(el).toLowerCase() : labelText(el);
+    }
+    const d = /^drivers\.(\d+)(?:\.(.+))?$/.exec(path);
+    if (d) {
+      const who = 'Водитель ' + (Number(d[1]) + 1);
+      return d[2] ? who + ', ' + (DRIVER_FIELD_NAMES[d[2]] || d[2]) : who;
+    }
+    const parts = path.split('.');
+    for (let n = parts.length; n > 0; n--) {
+      const prefix = parts.slice(0, n).join('.');
+      if (SECTION_NAMES[prefix]) return SECTION_NAMES[prefix];
+    }
+    return path;
+  }
+
+  /* ---------- drivers ---------- */
+
+  function makeDriverTemplate(source) {
+    const copy = source.cloneNode(true);
+    copy.querySelectorAll('input').forEach((input) => {
+      input.removeAttribute('value');
+      input.value = '';
+      input.removeAttribute('aria-invalid');
+    });
+    copy.querySelectorAll('.field-error').forEach((n) => n.remove());
+    return copy;
+  }
+
+  function drivers() {
+    return Array.from(driversList.querySelectorAll('.driver'));
+  }
+
+  /** Gives every driver block its index: names `drivers.{i}.…`, ids, labels, hints, legend. */
+  function reindexDrivers() {
+    drivers().forEach((block, i) => {
+      block.dataset.index = String(i);
+      block.querySelector('.driver-legend').textContent = 'Водитель ' + (i + 1);
+      const remove = block.querySelector('.driver-remove');
+      remove.setAttribute('aria-label', 'Удалить водителя ' + (i + 1));
+      block.querySelectorAll('.field').forEach((field) => {
+        const input = field.querySelector('[data-key]');
+        if (!input) return;
+        const name = 'drivers.' + i + '.' + input.dataset.key;
+        const id = fieldId(name);
+        input.name = name;
+        input.id = id;
+        const label = field.querySelector('label');
+        if (label) label.htmlFor = id;
+        const describedBy = [];
+        const hint = field.querySelector('.hint');
+        if (hint) {
+          hint.id = id + '-hint';
+          describedBy.push(hint.id);
+        }
+        const error = field.querySelector('.field-error');
+        if (error) {
+          error.id = id + '-error';
+          describedBy.push(error.id);
+        }
+        if (describedBy.length) input.setAttribute('aria-describedby', describedBy.join(' '));
+        else input.removeAttribute('aria-describedby');
+      });
+    });
+    updateDriverControls();
+  }
+
+  function updateDriverControls() {
+    const list = drivers();
+    const unlimited = unlimitedBox.checked;
+    list.forEach((block) => {
+      block.disabled = unlimited;
+      block.querySelector('.driver-remove').hidden = list.length <= 1;
+    });
+    driversList.hidden = unlimited;
+    addDriverButton.hidden = unlimited;
+    addDriverButton.disabled = unlimited || list.length >= MAX_DRIVERS;
+    addDriverHint.hidden = unlimited;
+    const left = MAX_DRIVERS - list.length;
+    addDriverHint.textContent =
+      left > 0 ? 'Можно указать до 5 водителей, ещё ' + left + '.' : 'Указано наибольшее число водителей — 5.';
+  }
+
+  function clearErrorsWithin(container) {
+    container.querySelectorAll('[aria-invalid="true"]').forEach(clearFieldError);
+  }
+
+  function addDriver() {
+    if (unlimitedBox.checked || drivers().length >= MAX_DRIVERS) return;
+    const block = driverTemplate.cloneNode(true);
+    driversList.appendChild(block);
+    reindexDrivers();
+    const first = block.querySelector('input');
+    if (first) first.focus();
+  }
+
+  function removeDriver(block) {
+    if (drivers().length <= 1) return;
+    // Errors carry old indices: drop the ones of the driver list, the next submission reports afresh.
+    clearErrorsWithin(driversList);
+    block.remove();
+    reindexDrivers();
+    refreshAlertCount();
+    if (!addDriverButton.disabled) addDriverButton.focus();
+    else {
+      const last = drivers().pop();
+      const input = last && last.querySelector('input');
+      if (input) input.focus();
+    }
+  }
+
+  addDriverButton.addEventListener('click', addDriver);
+  driversList.addEventListener('click', (event) => {
+    const button = event.target.closest('.driver-remove');
+    if (button && driversList.contains(button)) removeDriver(button.closest('.driver'));
+  });
+  unlimitedBox.addEventListener('change', () => {
+    clearErrorsWithin(driversList);
+    updateDriverControls();
+    refreshAlertCount();
+  });
+
+  /* ---------- vehicle document type ---------- */
+
+  const NUMBER_HINTS = { STS: '6 цифр', PTS: '6 цифр', EPTS: '15 цифр' };
+  const SERIES_HINTS = { STS: '4 знака, например 7700', PTS: '2 цифры и 2 буквы, например 77УА' };
+
+  function updateDocumentType() {
+    const type = documentType.value;
+    const epts = type === 'EPTS';
+    documentSeries.disabled = epts;
+    documentSeriesField.hidden = epts;
+    if (epts) clearFieldError(documentSeries);
+    documentNumberHint.textContent = NUMBER_HINTS[type] || '';
+    const seriesHint = document.getElementById('f-vehicle-document-series-hint');
+    if (seriesHint && SERIES_HINTS[type]) seriesHint.textContent = SERIES_HINTS[type];
+  }
+  documentType.addEventListener('change', updateDocumentType);
+
+  /* ---------- the application JSON ---------- */
+
+  function setPath(target, path, value) {
+    let node = target;
+    for (let i = 0; i < path.length - 1; i++) {
+      const key = path[i];
+      if (node[key] === undefined || node[key] === null || typeof node[key] !== 'object') {
+        node[key] = /^\d+$/.test(path[i + 1]) ? [] : {};
+      }
+      node = node[key];
+    }
+    node[path[path.length - 1]] = value;
+  }
+
+  /**
+   * The application of CONTRACT §1 from the form: numbers as numbers, empty fields left out
+   * (plate, middle names, bodyNumber…), no series for an EPTS, `drivers: []` when unlimited.
+   */
+  function buildApplication() {
+    const data = {};
+    for (const el of controls()) {
+      if (el.disabled) continue;
+      let value;
+      if (el.type === 'checkbox') {
+        value = el.checked;
+      } else if (el.type === 'number') {
+        const text = el.value.trim();
+        if (text === '') continue;
+        const n = Number(text);
+        value = Number.isFinite(n) ? n : text;
+      } else {
+        value = el.value.trim();
+        if (value === '') continue;
+      }
+      setPath(data, el.name.split('.'), value);
+    }
+    const unlimited = unlimitedBox.checked;
+    data.unlimitedDrivers = unlimited;
+    if (unlimited) {
+      data.drivers = [];
+    } else {
+      const list = Array.isArray(data.drivers) ? data.drivers : [];
+      const count = drivers().length;
+      const out = [];
+      for (let i = 0; i < count; i++) out.push(list[i] || {});
+      data.drivers = out;
+    }
+    // Keep the §1 key order (vehicle, owner, drivers, unlimitedDrivers, policy) for readability.
+    const ordered = {};
+    for (const key of ['vehicle', 'owner', 'drivers', 'unlimitedDrivers', 'policy']) {
+      if (data[key] !== undefined) ordered[key] = data[key];
+    }
+    for (const key of Object.keys(data)) if (!(key in ordered)) ordered[key] = data[key];
+    return ordered;
+  }
+
+  /* ---------- light client-side checks (the server is the authority) ---------- */
+
+  // Cyrillic look-alikes a VIN may be typed with; the check is lenient, the server decides.
+  const LOOKALIKES = { А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X' };
+  const VIN_RE = /^[A-HJ-NPR-Z0-9]{17}$/;
+
+  /** A few obvious mistakes, never stricter than the server: empty required fields and the VIN's shape. */
+  function check() {
+    const errors = [];
+    for (const el of controls()) {
+      if (!el.required || !isUsable(el)) continue;
+      if (el.value.trim() === '') {
+        errors.push({ field: el.name, message: el.type === 'number' ? 'Укажите число.' : 'Заполните это поле.' });
+      }
+    }
+    const vin = controlByName('vehicle.vin');
+    const body = controlByName('vehicle.bodyNumber');
+    const chassis = controlByName('vehicle.chassisNumber');
+    if (vin && isUsable(vin)) {
+      const raw = vin.value.trim();
+      const other = (body && body.value.trim()) || (chassis && chassis.value.trim());
+      if (raw === '' && !other) {
+        errors.push({ field: 'vehicle.vin', message: 'Укажите VIN, а если его нет — номер кузова или шасси.' });
+      } else if (raw !== '') {
+        const normalised = raw
+          .toUpperCase()
+          .replace(/\s+/g, '')
+          .replace(/[АВЕКМНОРСТУХ]/g, (c) => LOOKALIKES[c]);
+        if (!VIN_RE.test(normalised)) {
+          errors.push({
+            field: 'vehicle.vin',
+            message: 'VIN — это 17 символов: латинские буквы, кроме I, O и Q, и цифры.',
+          });
+        }
+      }
+    }
+    return errors;
+  }
+
+  /* ---------- errors ---------- */
+
+  // Errors that have no input of their own, kept for the form-level alert.
+  let looseErrors = [];
+  let alertTitle = '';
+
+  function clearFieldError(el) {
+    if (!el) return;
+    el.removeAttribute('aria-invalid');
+    const id = el.id + '-error';
+    const message = document.getElementById(id);
+    if (message) message.remove();
+    removeDescribedBy(el, id);
+  }
+
+  function markField(el, message) {
+    el.setAttribute('aria-invalid', 'true');
+    const id = el.id + '-error';
+    let box = document.getElementById(id);
+    if (box) {
+      // A second message for the same field: add it on its own line.
+      const line = document.createElement('span');
+      line.className = 'field-error-line';
+      line.textContent = message;
+      box.appendChild(line);
+    } else {
+      box = document.createElement('p');
+      box.className = 'field-error';
+      box.id = id;
+      const line = document.createElement('span');
+      line.className = 'field-error-line';
+      line.textContent = message;
+      box.appendChild(line);
+      // Right after the input (after its label for a checkbox, whose label follows it), before any hint.
+      const label = el.labels && el.labels[0];
+      const after = el.type === 'checkbox' && label && label.parentElement === el.parentElement ? label : el;
+      after.insertAdjacentElement('afterend', box);
+    }
+    addDescribedBy(el, id);
+  }
+
+  function invalidControls() {
+    return controls().filter((el) => el.getAttribute('aria-invalid') === 'true');
+  }
+
+  function renderAlert() {
+    alertBox.textContent = '';
+    const invalid = invalidControls().length;
+    if (!alertTitle && !looseErrors.length && !invalid) {
+      alertBox.classList.remove('form-alert--shown');
+      return;
+    }
+    alertBox.classList.add('form-alert--shown');
+    const title = document.createElement('p');
+    title.className = 'form-alert-title';
+    title.textContent = alertTitle || 'Проверьте анкету';
+    alertBox.appendChild(title);
+    if (invalid) {
+      const p = document.createElement('p');
+      p.className = 'form-alert-count';
+      p.textContent = 'Исправьте отмеченные поля: ' + invalid + '.';
+      alertBox.appendChild(p);
+    }
+    if (looseErrors.length) {
+      const ul = document.createElement('ul');
+      for (const text of looseErrors) {
+        const li = document.createElement('li');
+        li.textContent = text;
+        ul.appendChild(li);
+      }
+      alertBox.appendChild(ul);
+    }
+  }
+
+  /** After a field was fixed: drop the alert when nothing is left, else update its count. */
+  function refreshAlertCount() {
+    if (!alertBox.classList.contains('form-alert--shown')) return;
+    renderAlert();
+  }
+
+  function clearErrors() {
+    invalidControls().forEach(clearFieldError);
+    form.querySelectorAll('.field-error').forEach((n) => n.remove());
+    looseErrors = [];
+    alertTitle = '';
+    renderAlert();
+  }
+
+  /**
+   * Shows a list of `{ field, message }`: on the input named `field` when there is a usable one,
+   * else in the form-level alert. Focuses the first invalid input (or the alert). Returns how many
+   * fields were marked.
+   */
+  function showErrors(errors, title) {
+    clearErrors();
+    alertTitle = title || '';
+    for (const error of Array.isArray(errors) ? errors : []) {
+      if (!error || typeof error !== 'object') continue;
+      const message = typeof error.message === 'string' && error.message ? error.message : 'Неверное значение.';
+      const el = controlByName(error.field);
+      if (el && isUsable(el)) {
+        markField(el, message);
+      } else {
+        const where = humanField(error.field);
+        looseErrors.push(where ? where + ': ' + message : message);
+      }
+    }
+    renderAlert();
+    const first = invalidControls()[0];
+    if (first) {
+      first.focus();
+    } else if (alertBox.classList.contains('form-alert--shown')) {
+      alertBox.focus();
+    }
+    return invalidControls().length;
+  }
+
+  const STATUS_TITLES = {
+    400: 'Не удалось обработать анкету',
+    413: 'Анкета слишком большая',
+    429: 'Слишком много запросов — попробуйте немного позже',
+  };
+
+  /** A problem+json object (RFC 9457) from the server: its field errors, or its title and detail. */
+  function showProblem(problem) {
+    const p = problem && typeof problem === 'object' ? problem : {};
+    const errors = Array.isArray(p.errors) ? p.errors.filter((e) => e && typeof e === 'object') : [];
+    if (errors.length) {
+      showErrors(errors);
+      return;
+    }
+    const status = Number(p.status);
+    let title = STATUS_TITLES[status];
+    if (!title && status >= 500) title = 'Сервис временно недоступен — попробуйте ещё раз';
+    if (!title) title = typeof p.title === 'string' && p.title ? p.title : 'Не удалось отправить анкету';
+    const lines = [];
+    if (typeof p.detail === 'string' && p.detail) lines.push(p.detail);
+    else if (typeof p.title === 'string' && p.title && p.title !== title) lines.push(p.title);
+    showMessage(title, lines);
+  }
+
+  /** A form-level message with no field, e.g. "no connection". */
+  function showMessage(title, lines) {
+    clearErrors();
+    alertTitle = title;
+    looseErrors = Array.isArray(lines) ? lines.filter((l) => typeof l === 'string' && l) : [];
+    renderAlert();
+    alertBox.focus();
+  }
+
+  // Editing a field clears its error.
+  function onEdit(event) {
+    const el = event.target;
+    if (!el || !el.name || el.getAttribute('aria-invalid') !== 'true') return;
+    clearFieldError(el);
+    refreshAlertCount();
+  }
+  form.addEventListener('input', onEdit);
+  form.addEventListener('change', onEdit);
+
+  /* ---------- start ---------- */
+
+  if (!startDate.value) startDate.value = tomorrowIso();
+  updateDocumentType();
+  reindexDrivers();
+
+  window.OsagoForm = {
+    form,
+    buildApplication,
+    check,
+    showErrors,
+    showProblem,
+    showMessage,
+    clearErrors,
+    addDriver,
+  };
+})();

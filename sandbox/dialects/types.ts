@@ -1,0 +1,50 @@
+/**
+ * The insurer's side of a wire dialect: reading requests and writing answers in that insurer's
+ * style. Written apart from the client adapters in lib/insurers/dialects on purpose, as a real
+ * insurer's code would be, so the tests catch the two sides drifting apart.
+ */
+import type { Application } from '../../lib/application/types';
+import type { Coefficients } from '../../lib/tariff/types';
+
+export interface WireRequest {
+  method: string;
+  path: string; // below the insurer's base URL, without the query: `/applications/abc`
+  query: URLSearchParams;
+  body: string;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * `tag` is whatever the dialect must echo in its answer (the JSON-RPC id); the simulation
+ * carries it through without looking.
+ */
+export type ParsedRequest =
+  | { op: 'create'; application: Application; tag?: unknown }
+  | { op: 'poll'; id: string; tag?: unknown }
+  | { op: 'reply'; reply: Reply };
+
+export interface OfferData {
+  offerId: string;
+  premium: number;
+  validUntil: Date;
+  coefficients: Coefficients;
+}
+
+export interface ServerDialect {
+  parse(req: WireRequest): ParsedRequest;
+  accepted(tag: unknown, id: string, retryAfterMs: number): Reply;
+  processing(tag: unknown, id: string, retryAfterMs: number): Reply;
+  offer(tag: unknown, id: string, offer: OfferData): Reply;
+  /** `id` is undefined when the refusal comes straight at create. */
+  declined(tag: unknown, id: string | undefined, reason: string): Reply;
+  /** A create body that decodes but cannot be priced. */
+  invalid(tag: unknown, message: string): Reply;
+  unknownId(tag: unknown, id: string): Reply;
+  /** 429 / 500 / 503, given before the request is even read. */
+  failure(status: number, message: string): Reply;
+}

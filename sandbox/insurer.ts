@@ -1,0 +1,158 @@
+/**
+ * One simulated insurer: its mode, counters, rate window and pending applications. Decides what
+ * happens to a call (fault injection first, then the dialect's create or poll) and leaves wire
+ * shapes to its dialect.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Application } from '../lib/application/types';
+import type { InsurerDefinition } from '../lib/insurers/catalog';
+import type { OfferData, ParsedRequest, Reply, ServerDialect, WireRequest } from './dialects';
+import { priceFor } from './pricing';
+import type { InsurerProfile, MsRange } from './profiles';
+import { ExpiringStore } from './store';
+import type { InsurerMode, SandboxInsurerState } from './types';
+import { underwrite } from './underwriting';
+
+const OFFER_VALID_MS = 3 * 24 * 3600_000;
+// long enough to outlive any quote deadline, short enough that a benchmark cannot exhaust memory
+const APPLICATION_TTL_MS = 10 * 60_000;
+const MAX_APPLICATIONS = 50_000;
+const RATELIMITED_PER_SECOND = 2;
+const FLAKY_FAILURE_SHARE = 0.5;
+const RETRY_AFTER = { 'Retry-After': '1' };
+
+type Outcome = { kind: 'offer'; offer: OfferData } | { kind: 'declined'; reason: string };
+
+interface Pending {
+  readyAt: number;
+  outcome: Outcome;
+}
+
+export interface SimulationEnv {
+  latencyScale: number;
+  random: () => number;
+  transientErrors: boolean;
+  /** Resolves after `ms`, or never if the sandbox closes first. */
+  delay(ms: number): Promise<void>;
+}
+
+export class SimulatedInsurer {
+  mode: InsurerMode = 'normal';
+  calls = 0;
+  private window = { start: 0, count: 0 };
+  private readonly pending = new ExpiringStore<Pending>(APPLICATION_TTL_MS, MAX_APPLICATIONS);
+
+  constructor(
+    readonly definition: InsurerDefinition,
+    readonly profile: InsurerProfile,
+    private readonly dialect: ServerDialect,
+    private readonly env: SimulationEnv,
+  ) {}
+
+  state(): SandboxInsurerState {
+    return { code: this.definition.code, name: this.definition.name, mode: this.mode, calls: this.calls };
+  }
+
+  reset(): void {
+    this.mode = 'normal';
+    this.calls = 0;
+    this.window = { start: 0, count: 0 };
+  }
+
+  async handle(req: WireRequest): Promise<Reply> {
+    this.calls += 1;
+    const fault = this.injectedFault();
+    if (fault) return fault;
+    const parsed = this.dialect.parse(req);
+    switch (parsed.op) {
+      case 'reply':
+        return parsed.reply;
+      case 'create':
+        await this.env.delay(this.scaled(this.profile.createLatencyMs));
+        return this.create(parsed);
+      case 'poll':
+        await this.env.delay(this.scaled(this.profile.pollLatencyMs));
+        return this.poll(parsed);
+    }
+  }
+
+  private injectedFault(): Reply | undefined {
+    const { random } = this.env;
+    if (this.mode === 'down') return this.failure(503, 'service is down for maintenance', RETRY_AFTER);
+    if (!this.admit()) return this.failure(429, 'rate limit exceeded', RETRY_AFTER);
+    if (this.mode === 'flaky' && random() < FLAKY_FAILURE_SHARE) return this.failure(500, 'internal error');
+    if (this.mode === 'normal' && this.env.transientErrors && random() < this.profile.transientErrorRate) {
+      return this.failure(503, 'temporarily overloaded', RETRY_AFTER);
+    }
+    return undefined;
+  }
+
+  private failure(status: number, message: string, headers?: Record<string, string>): Reply {
+    return { ...this.dialect.failure(status, message), headers };
+  }
+
+  /** A fixed one-second window: crude, like many real gateways, and easy to reason about in tests. */
+  private admit(): boolean {
+    const now = Date.now();
+    const limit = this.mode === 'ratelimited' ? RATELIMITED_PER_SECOND : this.profile.rateLimitPerSecond;
+    if (now - this.window.start >= 1000) this.window = { start: now, count: 0 };
+    if (this.window.count >= limit) return false;
+    this.window.count += 1;
+    return true;
+  }
+
+  private create(req: Extract<ParsedRequest, { op: 'create' }>): Reply {
+    const priced = this.price(req.application);
+    if ('error' in priced) return this.dialect.invalid(req.tag, priced.error);
+    const decline = underwrite(this.definition.code, this.profile, req.application);
+    if (decline?.at === 'create') return this.dialect.declined(req.tag, undefined, decline.reason);
+
+    const id = randomUUID();
+    const readyAt = Date.now() + this.scaled(this.profile.readyMs);
+    const outcome: Outcome = decline
+      ? { kind: 'declined', reason: decline.reason }
+      : {
+          kind: 'offer',
+          offer: {
+            offerId: `${this.definition.code.toUpperCase()}-${randomUUID().slice(0, 8)}`,
+            premium: priced.premium,
+            coefficients: priced.coefficients,
+            validUntil: new Date(readyAt + OFFER_VALID_MS),
+          },
+        };
+    this.pending.set(id, { readyAt, outcome });
+    return this.dialect.accepted(req.tag, id, this.hint(readyAt - Date.now()));
+  }
+
+  private price(application: Application): ReturnType<typeof priceFor> | { error: string } {
+    try {
+      return priceFor(this.profile, application);
+    } catch (e) {
+      // the tariff refuses what it cannot price (impossible experience, a date before any table)
+      if (e instanceof RangeError) return { error: e.message };
+      throw e;
+    }
+  }
+
+  private poll(req: Extract<ParsedRequest, { op: 'poll' }>): Reply {
+    const p = this.pending.get(req.id);
+    if (!p) return this.dialect.unknownId(req.tag, req.id);
+    const remaining = p.readyAt - Date.now();
+    // "slow" holds every answer back, including ones that were ready before the switch
+    if (this.mode === 'slow' || remaining > 0) {
+      return this.dialect.processing(req.tag, req.id, this.hint(this.mode === 'slow' ? Infinity : remaining));
+    }
+    return p.outcome.kind === 'offer'
+      ? this.dialect.offer(req.tag, req.id, p.outcome.offer)
+      : this.dialect.declined(req.tag, req.id, p.outcome.reason);
+  }
+
+  /** The insurer's usual poll interval, or sooner when the answer is due sooner. */
+  private hint(remainingMs: number): number {
+    return Math.max(0, Math.round(Math.min(remainingMs, this.profile.pollHintMs * this.env.latencyScale)));
+  }
+
+  private scaled([min, max]: MsRange): number {
+    return Math.round((min + this.env.random() * (max - min)) * this.env.latencyScale);
+  }
+}

@@ -1,0 +1,38 @@
+/** The sandbox's public surface (CONTRACT §6). */
+import type { InsurerDefinition } from '../lib/insurers/catalog';
+
+export type InsurerMode = 'normal' | 'down' | 'slow' | 'flaky' | 'ratelimited';
+
+export const INSURER_MODES: readonly InsurerMode[] = ['normal', 'down', 'slow', 'flaky', 'ratelimited'];
+
+export function isInsurerMode(value: unknown): value is InsurerMode {
+  return typeof value === 'string' && (INSURER_MODES as readonly string[]).includes(value);
+}
+
+export interface SandboxOptions {
+  /** Multiplies every delay: 1 is realistic, 0.01 makes tests and benchmarks fast. */
+  latencyScale?: number;
+  /** Source of every random choice (delays, flaky failures, transient errors), for determinism. */
+  random?: () => number;
+  /** The ~2 % of 503s a healthy insurer gives; off for tests that count answers. Default true. */
+  transientErrors?: boolean;
+  /** Which insurers to simulate; default the catalog's. */
+  insurers?: readonly InsurerDefinition[];
+}
+
+export interface SandboxInsurerState {
+  code: string;
+  name: string;
+  mode: InsurerMode;
+  calls: number;
+}
+
+export interface Sandbox {
+  /** Resolves with the port actually bound (0 asks for any free one). Host defaults to 127.0.0.1. */
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+  setMode(code: string, mode: InsurerMode): void;
+  list(): SandboxInsurerState[];
+  /** Every insurer back to normal with its counters at zero. */
+  reset(): void;
+}

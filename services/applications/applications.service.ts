@@ -1,0 +1,274 @@
+/**
+ * Owns an application's lifecycle: validation, storage, asking the insurers (QUOTE_REQUESTED),
+ * recording their answers (QUOTE_SETTLED), the deadline, and `completed` exactly once.
+ */
+import crypto from 'node:crypto';
+import type { Context, Service, ServiceSchema } from 'moleculer';
+import type { DbAdapter } from 'moleculer-db';
+import type { AppConfig } from '../../lib/config';
+import { validateApplication } from '../../lib/application/validate';
+import { todayInMoscow } from '../../lib/dates';
+import { INSURERS } from '../../lib/insurers/catalog';
+import { ApplicationValidationError, ConflictError, NotFoundError } from '../../lib/errors';
+import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
+import { bestOffer, isFinal, orderedQuotes, pendingQuote } from '../../lib/quotes/view';
+import type { Quote } from '../../lib/quotes/types';
+import { stableStringify } from '../../lib/stable-json';
+import { dbMixin, openExtraCollection } from '../../mixins/db.mixin';
+import { sendToChannel } from '../../mixins/channels';
+import { findApplication, isDuplicateKeyError, markCompleted, settleQuote, type ApplicationDoc, type IdempotencyDoc } from './store';
+
+interface CreateParams {
+  application: unknown;
+  partner?: string | null;
+  id?: string;
+  idempotencyKey?: string;
+}
+
+interface Vars {
+  idempotency: DbAdapter;
+  sweepTimer?: NodeJS.Timeout;
+  sweeping: boolean;
+}
+
+type ApplicationsService = Service & Vars & { adapter: DbAdapter } & Methods;
+
+interface Methods {
+  expire(this: ApplicationsService, doc: ApplicationDoc): Promise<void>;
+  completeIfSettled(this: ApplicationsService, id: string): Promise<void>;
+  complete(this: ApplicationsService, id: string): Promise<void>;
+  sweep(this: ApplicationsService): Promise<void>;
+  resume(this: ApplicationsService): Promise<void>;
+}
+
+const hash = (text: string) => crypto.createHash('sha256').update(text).digest('base64url');
+
+function createdAnswer(doc: ApplicationDoc) {
+  return { id: doc._id, token: doc.token, status: 'quoting' as const, createdAt: doc.createdAt, deadline: doc.deadline, insurers: doc.insurers };
+}
+
+export function applicationView(doc: ApplicationDoc) {
+  const quotes = orderedQuotes(doc.insurers, doc.quotes);
+  const best = bestOffer(quotes);
+  return {
+    id: doc._id,
+    status: doc.status,
+    createdAt: doc.createdAt,
+    deadline: doc.deadline,
+    ...(doc.completedAt ? { completedAt: doc.completedAt } : {}),
+    insurers: doc.insurers,
+    quotes,
+    ...(best ? { bestOffer: best } : {}),
+  };
+}
+
+function tokenMatches(doc: ApplicationDoc, token: unknown): boolean {
+  if (typeof token !== 'string') return false;
+  const a = Buffer.from(hash(doc.token));
+  const b = Buffer.from(hash(token));
+  return crypto.timingSafeEqual(a, b);
+}
+
+export function createApplicationsService(config: AppConfig, options: { redispatchOnStart: boolean }): ServiceSchema {
+  const schema: ServiceSchema<Record<string, never>, Methods, Vars, ApplicationsService> = {
+    name: 'applications',
+    mixins: [dbMixin(config, 'applications')],
+
+    actions: {
+      create: {
+        params: {
+          application: 'any',
+          partner: { type: 'string', optional: true, nullable: true },
+          id: { type: 'uuid', optional: true },
+          idempotencyKey: { type: 'string', optional: true, max: 255 },
+        },
+        async handler(this: ApplicationsService, ctx: Context<CreateParams>) {
+          const { partner = null, idempotencyKey } = ctx.params;
+          const now = Date.now();
+          let idemId: string | undefined;
+          let requestHash = '';
+          if (idempotencyKey) {
+            idemId = hash(`${partner}\n${idempotencyKey}`);
+            requestHash = hash(stableStringify(ctx.params.application));
+            const known = (await this.idempotency.findOne({ _id: idemId } as never)) as IdempotencyDoc | null;
+            if (known && known.createdAtMs > now - config.idempotencyTtlMs) {
+              if (known.requestHash !== requestHash) throw new ConflictError('This Idempotency-Key was used with a different body');
+              return known.response;
+            }
+            if (known) await this.idempotency.removeMany({ _id: idemId } as never);
+          }
+
+          const checked = validateApplication(ctx.params.application, todayInMoscow(new Date(now)));
+          if (!checked.ok) throw new ApplicationValidationError(checked.errors);
+
+          const id = ctx.params.id ?? crypto.randomUUID();
+          const createdAt = new Date(now).toISOString();
+          const deadlineMs = now + config.quoteDeadlineMs;
+          const insurers = INSURERS.map(({ code, name }) => ({ code, name }));
+          const quotes: Record<string, Quote> = {};
+          for (const insurer of insurers) quotes[insurer.code] = pendingQuote(id, insurer, createdAt);
+          const doc: ApplicationDoc = {
+            _id: id,
+            token: crypto.randomBytes(24).toString('base64url'),
+            partner,
+            status: 'quoting',
+            createdAt,
+            createdAtMs: now,
+            deadline: new Date(deadlineMs).toISOString(),
+            deadlineMs,
+            application: checked.value,
+            insurers,
+            quotes,
+          };
+          await this.adapter.insert(doc);
+          const answer = createdAnswer(doc);
+
+          if (idemId) {
+            try {
+              await this.idempotency.insert({ _id: idemId, requestHash, response: answer, createdAtMs: now } satisfies IdempotencyDoc);
+            } catch (err) {
+              if (!isDuplicateKeyError(err)) throw err;
+              // a concurrent request with the same key won: drop ours and answer as it did
+              await this.adapter.removeMany({ _id: id } as never);
+              const winner = (await this.idempotency.findOne({ _id: idemId } as never)) as IdempotencyDoc;
+              if (winner.requestHash !== requestHash) throw new ConflictError('This Idempotency-Key was used with a different body');
+              return winner.response;
+            }
+          }
+
+          const request: QuoteRequested = { applicationId: id, application: doc.application, deadlineMs, insurers: insurers.map((i) => i.code) };
+          await sendToChannel(this.broker, QUOTE_REQUESTED, request);
+          return answer;
+        },
+      },
+
+      get: {
+        params: { id: 'string', partner: { type: 'string', optional: true, nullable: true } },
+        async handler(this: ApplicationsService, ctx: Context<{ id: string; partner?: string | null }>) {
+          const doc = await findApplication(this.adapter, ctx.params.id);
+          if (!doc || doc.partner !== (ctx.params.partner ?? null)) throw new NotFoundError(`Application ${ctx.params.id} not found`);
+          return applicationView(doc);
+        },
+      },
+
+      list: {
+        params: {
+          partner: 'string',
+          page: { type: 'number', integer: true, min: 1, optional: true, convert: true, default: 1 },
+          pageSize: { type: 'number', integer: true, min: 1, max: 100, optional: true, convert: true, default: 20 },
+        },
+        async handler(this: ApplicationsService, ctx: Context<{ partner: string; page: number; pageSize: number }>) {
+          const { partner, page, pageSize } = ctx.params;
+          const query = { partner };
+          const [docs, total] = await Promise.all([
+            this.adapter.find({ query, sort: { createdAtMs: -1 }, offset: (page - 1) * pageSize, limit: pageSize } as never) as Promise<ApplicationDoc[]>,
+            this.adapter.count({ query } as never),
+          ]);
+          return { items: docs.map(applicationView), page, pageSize, total, totalPages: Math.ceil(total / pageSize) };
+        },
+      },
+
+      /** For Socket.IO subscribers: only a holder of the application's token may see it. */
+      snapshot: {
+        params: { id: 'string', token: 'string' },
+        async handler(this: ApplicationsService, ctx: Context<{ id: string; token: string }>) {
+          const doc = await findApplication(this.adapter, ctx.params.id);
+          if (!doc || !tokenMatches(doc, ctx.params.token)) throw new NotFoundError('Unknown application or wrong token');
+          return applicationView(doc);
+        },
+      },
+    },
+
+    channels: {
+      [QUOTE_SETTLED]: {
+        group: 'applications',
+        maxInFlight: 100,
+        async handler(this: ApplicationsService, payload: unknown) {
+          const quote = payload as Quote;
+          if (!(await settleQuote(this.adapter, quote))) return;
+          this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+          await this.completeIfSettled(quote.applicationId);
+        },
+      },
+    },
+
+    events: {
+      '$broker.started'(this: ApplicationsService) {
+        if (options.redispatchOnStart) {
+          this.resume().catch((err: unknown) => this.logger.error('resuming applications failed', err));
+        }
+      },
+    },
+
+    methods: {
+      async completeIfSettled(id: string) {
+        const doc = await findApplication(this.adapter, id);
+        if (doc && doc.status === 'quoting' && Object.values(doc.quotes).every(isFinal)) await this.complete(id);
+      },
+
+      async complete(id: string) {
+        if (!(await markCompleted(this.adapter, id, new Date().toISOString()))) return;
+        const doc = await findApplication(this.adapter, id);
+        if (!doc) return;
+        const view = applicationView(doc);
+        this.broker.emit(APPLICATION_COMPLETED_EVENT, {
+          applicationId: id,
+          status: 'completed',
+          quotes: view.quotes,
+          ...(view.bestOffer ? { bestOffer: view.bestOffer } : {}),
+        });
+      },
+
+      /** The deadline passed: every insurer still pending becomes `timeout`, then the application completes. */
+      async expire(doc: ApplicationDoc) {
+        const at = new Date().toISOString();
+        for (const quote of Object.values(doc.quotes)) {
+          if (quote.status !== 'pending') continue;
+          const timedOut: Quote = { ...quote, status: 'timeout', reason: 'страховая не ответила до истечения срока', at };
+          if (await settleQuote(this.adapter, timedOut)) this.broker.emit(APPLICATION_QUOTE_EVENT, timedOut);
+        }
+        await this.complete(doc._id);
+      },
+
+      async sweep() {
+        if (this.sweeping) return;
+        this.sweeping = true;
+        try {
+          const due = (await this.adapter.find({ query: { status: 'quoting', deadlineMs: { $lte: Date.now() } } } as never)) as ApplicationDoc[];
+          for (const doc of due) await this.expire(doc);
+        } catch (err) {
+          this.logger.error('deadline sweep failed', err);
+        } finally {
+          this.sweeping = false;
+        }
+      },
+
+      /** Without a durable broker the in-flight requests died with the process: ask again what is still open. */
+      async resume() {
+        const open = (await this.adapter.find({ query: { status: 'quoting', deadlineMs: { $gt: Date.now() } } } as never)) as ApplicationDoc[];
+        for (const doc of open) {
+          const waiting = Object.values(doc.quotes).filter((q) => q.status === 'pending').map((q) => q.insurer.code);
+          if (waiting.length === 0) {
+            await this.completeIfSettled(doc._id);
+            continue;
+          }
+          const request: QuoteRequested = { applicationId: doc._id, application: doc.application, deadlineMs: doc.deadlineMs, insurers: waiting };
+          await sendToChannel(this.broker, QUOTE_REQUESTED, request);
+        }
+        if (open.length > 0) this.logger.info(`resumed ${open.length} application(s) still quoting`);
+      },
+    },
+
+    async started(this: ApplicationsService) {
+      this.idempotency = await openExtraCollection(config, 'idempotency', this.broker, this);
+      this.sweeping = false;
+      this.sweepTimer = setInterval(() => void this.sweep(), config.deadlineSweepMs);
+    },
+
+    async stopped(this: ApplicationsService) {
+      clearInterval(this.sweepTimer);
+      await this.idempotency?.disconnect();
+    },
+  };
+  return schema as unknown as ServiceSchema;
+}

@@ -1,0 +1,195 @@
+/**
+ * The public edge: the partner REST API of CONTRACT §2 (moleculer-web), the page in public/, and
+ * Socket.IO on the same HTTP server. HTTP concerns (keys, rate limits, problem+json) end here.
+ */
+import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import ApiGateway from 'moleculer-web';
+import type { Context, Service, ServiceSchema } from 'moleculer';
+import type { AppConfig } from '../../lib/config';
+import { INSURERS } from '../../lib/insurers/catalog';
+import { UnauthorizedError } from '../../lib/errors';
+import { toProblem } from '../../lib/problem';
+import { SOCKET_PUSH_EVENT, type SocketPush } from '../../lib/channels';
+import { insurerServiceName } from '../insurers/insurer.service';
+import { ApplicationRateLimiter } from './rate-limit';
+import { attachSocketGateway, type SocketGateway } from './socket';
+import { openApiDocument } from './openapi';
+
+interface Meta {
+  user?: { partner: string };
+  idempotencyKey?: string;
+  $statusCode?: number;
+}
+
+interface HttpParams {
+  body?: unknown;
+  query?: Record<string, unknown>;
+  params?: Record<string, string>;
+}
+
+type Gateway = Service<Record<string, unknown>> & { limiter: ApplicationRateLimiter; sockets?: SocketGateway; server: import('node:http').Server };
+
+function partnerOf(ctx: Context<unknown, Meta>): string {
+  const partner = ctx.meta.user?.partner;
+  if (!partner) throw new UnauthorizedError();
+  return partner;
+}
+
+function hasService(svc: Gateway, name: string): boolean {
+  // any node: the registry's nodeID argument is optional at run time
+  return svc.broker.registry.hasService(name, undefined as unknown as string);
+}
+
+export function sendProblem(res: ServerResponse, err: unknown): void {
+  const problem = toProblem(err);
+  if (res.headersSent) return void res.end();
+  if (problem.status === 429 && problem.retryAfterSeconds) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
+  res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+  res.writeHead(problem.status);
+  res.end(JSON.stringify(problem));
+}
+
+export function publicDir(): string {
+  // compiled code runs from dist/services/gateway, sources from services/gateway: public/ sits at the top
+  const fromSource = path.resolve(__dirname, '..', '..', 'public');
+  const fromDist = path.resolve(__dirname, '..', '..', '..', 'public');
+  return __dirname.includes(`${path.sep}dist${path.sep}`) ? fromDist : fromSource;
+}
+
+export function createGatewayService(config: AppConfig): ServiceSchema {
+  const schema: ServiceSchema<Record<string, unknown>, Record<string, never>, Record<string, never>, Gateway> = {
+    name: 'gateway',
+    mixins: [ApiGateway as unknown as ServiceSchema],
+
+    settings: {
+      port: config.port,
+      ip: config.host,
+      log4XXResponses: false,
+      logRequest: 'debug',
+      logResponse: 'debug',
+      routes: [
+        {
+          path: '/api/v1',
+          authentication: true,
+          mergeParams: false,
+          mappingPolicy: 'restrict',
+          autoAliases: false,
+          bodyParsers: { json: { limit: config.bodyLimit, strict: false }, urlencoded: false },
+          aliases: {
+            'POST /applications': 'gateway.createApplication',
+            'GET /applications': 'gateway.listApplications',
+            'GET /applications/:id': 'gateway.getApplication',
+            'GET /insurers': 'gateway.insurers',
+            'GET /health': 'gateway.health',
+          },
+          onBeforeCall(ctx: Context<unknown, Meta>, _route: unknown, req: IncomingMessage) {
+            const key = req.headers['idempotency-key'];
+            if (typeof key === 'string' && key.length > 0) ctx.meta.idempotencyKey = key;
+          },
+        },
+        {
+          path: '/api',
+          mappingPolicy: 'restrict',
+          autoAliases: false,
+          bodyParsers: false,
+          aliases: { 'GET /openapi.json': 'gateway.openapi' },
+        },
+      ],
+      assets: { folder: publicDir(), options: { index: 'index.html' } },
+      onError(this: Gateway, _req: IncomingMessage, res: ServerResponse, err: Error) {
+        if (toProblem(err).status >= 500) this.logger.error('request failed', err);
+        sendProblem(res, err);
+      },
+    },
+
+    actions: {
+      createApplication: {
+        visibility: 'published',
+        async handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
+          const partner = partnerOf(ctx);
+          await this.limiter.consume(`partner:${partner}`);
+          const created = await ctx.call('applications.create', {
+            application: ctx.params.body,
+            partner,
+            ...(ctx.meta.idempotencyKey ? { idempotencyKey: ctx.meta.idempotencyKey } : {}),
+          });
+          ctx.meta.$statusCode = 202;
+          return created;
+        },
+      },
+      getApplication: {
+        visibility: 'published',
+        handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
+          return ctx.call('applications.get', { id: ctx.params.params?.id ?? '', partner: partnerOf(ctx) });
+        },
+      },
+      listApplications: {
+        visibility: 'published',
+        handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
+          const query = ctx.params.query ?? {};
+          const page = query.page === undefined ? 1 : query.page;
+          const pageSize = query.pageSize === undefined ? 20 : query.pageSize;
+          return ctx.call('applications.list', { partner: partnerOf(ctx), page, pageSize });
+        },
+      },
+      insurers: {
+        visibility: 'published',
+        async handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
+          partnerOf(ctx);
+          const answers = await Promise.allSettled(INSURERS.map((i) => ctx.call(`${insurerServiceName(i.code)}.status`)));
+          return answers.map((answer, n) =>
+            answer.status === 'fulfilled'
+              ? { ...(answer.value as object), available: true }
+              : { code: INSURERS[n].code, name: INSURERS[n].name, state: 'open', available: false },
+          );
+        },
+      },
+      health: {
+        visibility: 'published',
+        handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
+          const ready = hasService(this, 'applications') && hasService(this, 'offers-stream');
+          if (!ready) ctx.meta.$statusCode = 503;
+          return { status: ready ? 'ok' : 'not-ready', nodeID: this.broker.nodeID, uptimeSec: Math.round(process.uptime()) };
+        },
+      },
+      openapi: {
+        visibility: 'published',
+        handler() {
+          return openApiDocument(INSURERS.map((i) => i.code));
+        },
+      },
+    },
+
+    events: {
+      [SOCKET_PUSH_EVENT](this: Gateway, ctx: Context<SocketPush>) {
+        this.sockets?.deliver(ctx.params);
+      },
+    },
+
+    methods: {
+      authenticate(this: Gateway, _ctx: Context, _route: unknown, req: IncomingMessage & { $action?: { name?: string } }) {
+        if (req.$action?.name === 'gateway.health') return null;
+        const key = req.headers['x-api-key'];
+        const partner = typeof key === 'string' ? config.partnerKeys.get(key) : undefined;
+        if (!partner) throw new UnauthorizedError();
+        return { partner };
+      },
+    },
+
+    created(this: Gateway) {
+      this.limiter = new ApplicationRateLimiter(config.rateLimitPerMinute, config.redisUrl);
+    },
+
+    started(this: Gateway) {
+      this.sockets = attachSocketGateway(this.server, this.broker, this.limiter, { redisUrl: config.redisUrl, maxPayloadBytes: 1_000_000 });
+      this.logger.info(`the page and API are at http://${config.host}:${config.port}/`);
+    },
+
+    async stopped(this: Gateway) {
+      await this.sockets?.close();
+      await this.limiter.close();
+    },
+  };
+  return schema as unknown as ServiceSchema;
+}

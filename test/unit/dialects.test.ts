@@ -1,0 +1,238 @@
+import type { Application } from '../../lib/application/types';
+import { todayInMoscow } from '../../lib/dates';
+import { WireFormatError, type InsurerAdapter, type InsurerHttpRequest } from '../../lib/insurers/adapter';
+import { INSURERS, type DialectName } from '../../lib/insurers/catalog';
+import { adapterFor } from '../../lib/insurers/dialects';
+import type { Coefficients } from '../../lib/tariff/types';
+import { serverDialect, type WireRequest } from '../../sandbox/dialects';
+import { sampleApplication } from './fixtures/application';
+
+const DIALECTS: readonly DialectName[] = ['standard', 'snake', 'legacy', 'rpc'];
+
+/** What the sandbox sees of a request the adapter built, after a trip through JSON. */
+function onTheWire(req: InsurerHttpRequest): WireRequest {
+  const q = req.path.indexOf('?');
+  return {
+    method: req.method,
+    path: q < 0 ? req.path : req.path.slice(0, q),
+    query: new URLSearchParams(q < 0 ? '' : req.path.slice(q + 1)),
+    body: req.body === undefined ? '' : JSON.stringify(req.body),
+  };
+}
+
+function variants(): [string, Application][] {
+  const base = sampleApplication(todayInMoscow());
+  const bare: Application = {
+    ...base,
+    vehicle: {
+      bodyNumber: 'KGC100012345',
+      make: 'Toyota',
+      model: 'Corolla',
+      year: 2008,
+      enginePowerHp: 70.5,
+      category: 'B',
+      document: { type: 'EPTS', number: '164301012345678', issuedAt: '2020-01-15' },
+    },
+    owner: { ...base.owner, middleName: undefined, registrationRegion: '116' },
+    drivers: [],
+    unlimitedDrivers: true,
+    policy: { ...base.policy, periodMonths: 6 },
+  };
+  delete bare.owner.middleName;
+  const crowd: Application = {
+    ...base,
+    vehicle: { ...base.vehicle, vin: undefined, chassisNumber: 'CH-778899', document: { type: 'PTS', series: '77АВ', number: '654321', issuedAt: '2015-03-03' } },
+    drivers: [
+      ...base.drivers,
+      { lastName: 'Петрова-Водкина', firstName: 'Анна', middleName: 'Сергеевна', birthDate: '2004-07-30', license: { series: '77АВ', number: '000111', issuedAt: '2022-08-01' }, experienceSince: '2022-08-01' },
+      { lastName: 'Ли', firstName: 'Ён', birthDate: '1960-01-01', license: { series: '5500', number: '999999', issuedAt: '1980-02-02' }, experienceSince: '1979-05-05' },
+    ],
+  };
+  delete crowd.vehicle.vin;
+  return [
+    ['the contract sample', base],
+    ['an unlimited EPTS car without VIN, plate or patronymic', bare],
+    ['three drivers and a PTS', crowd],
+  ];
+}
+
+describe.each(DIALECTS)('%s dialect', (dialect) => {
+  const adapter: InsurerAdapter = adapterFor(dialect);
+  const server = serverDialect(dialect);
+
+  it('names itself', () => {
+    expect(adapter.dialect).toBe(dialect);
+  });
+
+  it.each(variants())('the create body of %s decodes back to the same application', (_name, application) => {
+    const parsed = server.parse(onTheWire(adapter.createRequest(application, 'app-42')));
+    expect(parsed).toMatchObject({ op: 'create' });
+    if (parsed.op !== 'create') return;
+    expect(parsed.application).toStrictEqual(application);
+  });
+
+  it('a poll request names the same id, however odd', () => {
+    for (const id of ['0c8e1d6e-1b7e-4b45-9b43-8f3f0f0d2a11', 'a b/c?d&e=ф']) {
+      expect(server.parse(onTheWire(adapter.pollRequest(id)))).toMatchObject({ op: 'poll', id });
+    }
+  });
+
+  it('a malformed create body is a 400, invalid JSON too', () => {
+    const req = onTheWire(adapter.createRequest(sampleApplication(todayInMoscow()), 'app-1'));
+    for (const body of ['{"not": "an application"}', '{oops', '[]', 'null']) {
+      const parsed = server.parse({ ...req, body });
+      expect(parsed).toMatchObject({ op: 'reply', reply: { status: 400 } });
+    }
+  });
+
+  it('an unknown route is a 404', () => {
+    expect(server.parse({ method: 'DELETE', path: '/nowhere', query: new URLSearchParams(), body: '' })).toMatchObject({
+      op: 'reply',
+      reply: { status: 404 },
+    });
+  });
+
+  describe('the sandbox\'s answers read back through the adapter', () => {
+    const coefficients: Coefficients = { tb: 8302, kt: 1.8, kbm: 0.83, kvs: 0.91, ko: 1, km: 1.2, ks: 1, kn: 1, kpr: 1 };
+    const validUntil = new Date('2026-11-25T12:00:03.000Z');
+
+    it('accepted, with the poll hint', () => {
+      expect(adapter.parseCreated(server.accepted('t', 'ext-1', 1500).body)).toEqual({ kind: 'accepted', externalId: 'ext-1', retryAfterMs: 1500 });
+    });
+
+    it('declined at create', () => {
+      expect(adapter.parseCreated(server.declined('t', undefined, 'Регион не обслуживается').body)).toEqual({
+        kind: 'declined',
+        reason: 'Регион не обслуживается',
+      });
+    });
+
+    it('processing, with the poll hint', () => {
+      expect(adapter.parsePoll(server.processing('t', 'ext-1', 250).body)).toEqual({ kind: 'processing', retryAfterMs: 250 });
+    });
+
+    it('declined at poll', () => {
+      expect(adapter.parsePoll(server.declined('t', 'ext-1', 'Отказ по результатам андеррайтинга').body)).toEqual({
+        kind: 'declined',
+        reason: 'Отказ по результатам андеррайтинга',
+      });
+    });
+
+    it('an offer, in roubles with kopecks', () => {
+      const offer = { offerId: 'OF-1', premium: 13_621.81, validUntil, coefficients };
+      expect(adapter.parsePoll(server.offer('t', 'ext-1', offer).body)).toEqual({
+        kind: 'offer',
+        premium: 13_621.81,
+        offerId: 'OF-1',
+        validUntil: '2026-11-25T12:00:03.000Z',
+        coefficients,
+      });
+    });
+  });
+
+  it.each([null, undefined, 'ready', 42, [], {}, { status: 'ready', state: 'DONE', result: 'Готово' }])(
+    'junk %p is a WireFormatError',
+    (junk) => {
+      expect(() => adapter.parseCreated(junk)).toThrow(WireFormatError);
+      expect(() => adapter.parsePoll(junk)).toThrow(WireFormatError);
+    },
+  );
+});
+
+describe('status words, as each insurer spells them', () => {
+  const standard = adapterFor('standard');
+  const snake = adapterFor('snake');
+  const legacy = adapterFor('legacy');
+  const rpc = adapterFor('rpc');
+  const rpcResult = (result: object) => ({ jsonrpc: '2.0', id: 'x', result });
+
+  it('standard: processing / ready / declined', () => {
+    expect(standard.parsePoll({ status: 'processing', premium: null, retryAfterMs: 900 })).toEqual({ kind: 'processing', retryAfterMs: 900 });
+    expect(standard.parsePoll({ status: 'processing' })).toEqual({ kind: 'processing' });
+    expect(standard.parsePoll({ status: 'declined', reason: 'нет' })).toEqual({ kind: 'declined', reason: 'нет' });
+    expect(standard.parsePoll({ status: 'ready', premium: 100.005, offerId: 'o', validUntil: '2026-12-01T00:00:00Z', coefficients: coeffs() })).toMatchObject({
+      kind: 'offer',
+      premium: 100.01,
+      validUntil: '2026-12-01T00:00:00.000Z',
+    });
+  });
+
+  it('snake: IN_PROGRESS / DONE / REJECTED, kopecks to roubles', () => {
+    expect(snake.parsePoll({ state: 'IN_PROGRESS', next_poll_ms: 1000 })).toEqual({ kind: 'processing', retryAfterMs: 1000 });
+    expect(snake.parsePoll({ state: 'REJECTED', rejection: { code: 'X', message: 'нет' } })).toEqual({ kind: 'declined', reason: 'нет' });
+    const tariff = { base_rate_kopecks: 830200, territory: 1.8, bonus_malus: 1, age_experience: 1, drivers_limit: 1, power: 1, season: 1, violations: 1, trailer: 1 };
+    expect(snake.parsePoll({ state: 'DONE', price_kopecks: 842137, offer_ref: 'o', expires_at: 1795000000, tariff })).toEqual({
+      kind: 'offer',
+      premium: 8421.37,
+      offerId: 'o',
+      validUntil: new Date(1795000000 * 1000).toISOString(),
+      coefficients: { tb: 8302, kt: 1.8, kbm: 1, kvs: 1, ko: 1, km: 1, ks: 1, kn: 1, kpr: 1 },
+    });
+  });
+
+  it('legacy: «В обработке» / «Готово» / «Отказ», loosely spelled, money with a comma', () => {
+    expect(legacy.parseCreated({ result: 'В обработке', calc_id: '4711', povtor_ms: 2000 })).toEqual({ kind: 'accepted', externalId: '4711', retryAfterMs: 2000 });
+    expect(legacy.parsePoll({ result: ' в  ОБРАБОТКЕ ' })).toEqual({ kind: 'processing' });
+    expect(legacy.parsePoll({ result: 'Отказ', otkaz_prichina: 'нет' })).toEqual({ kind: 'declined', reason: 'нет' });
+    const koef = { ТБ: '8302', КТ: '1,8', КБМ: '0,83', КВС: '0,91', КО: '1', КМ: '1,2', КС: '1', КН: '1', КПр: '1' };
+    expect(legacy.parsePoll({ result: 'готово', summa: '8\u00a0421,37', nomer_predlozheniya: 'N1', deistv_do: '25.11.2026 15:00:03', koef })).toEqual({
+      kind: 'offer',
+      premium: 8421.37,
+      offerId: 'N1',
+      validUntil: '2026-11-25T12:00:03.000Z',
+      coefficients: { tb: 8302, kt: 1.8, kbm: 0.83, kvs: 0.91, ko: 1, km: 1.2, ks: 1, kn: 1, kpr: 1 },
+    });
+  });
+
+  it('rpc: Pending / Calculated / Refused', () => {
+    expect(rpc.parseCreated(rpcResult({ Ticket: 'T1', State: 'Pending', PollAfterMs: 500 }))).toEqual({ kind: 'accepted', externalId: 'T1', retryAfterMs: 500 });
+    expect(rpc.parsePoll(rpcResult({ State: 'Refused', RefusalReason: 'нет' }))).toEqual({ kind: 'declined', reason: 'нет' });
+    const Factors = ['TB', 'KT', 'KBM', 'KVS', 'KO', 'KM', 'KS', 'KN', 'KPR'].map((Code) => ({ Code, Value: Code === 'TB' ? 8302 : 1 }));
+    expect(
+      rpc.parsePoll(rpcResult({ State: 'Calculated', Calculation: { Premium: { Amount: '8302.00', Currency: 'RUB' }, OfferNumber: 'B1', ExpiresAt: '2026-11-25T15:00:03.120+03:00', Factors } })),
+    ).toMatchObject({ kind: 'offer', premium: 8302, validUntil: '2026-11-25T12:00:03.120Z', coefficients: { tb: 8302, kt: 1 } });
+  });
+});
+
+describe('bodies that do not fit are WireFormatErrors', () => {
+  const cases: [DialectName, 'parseCreated' | 'parsePoll', unknown][] = [
+    ['standard', 'parseCreated', { status: 'processing' }],
+    ['standard', 'parsePoll', { status: 'ready', premium: -5, offerId: 'o', validUntil: '2026-12-01T00:00:00Z', coefficients: coeffs() }],
+    ['standard', 'parsePoll', { status: 'ready', premium: 5, offerId: 'o', validUntil: 'tomorrow', coefficients: coeffs() }],
+    ['standard', 'parsePoll', { status: 'ready', premium: 5, offerId: 'o', validUntil: '2026-12-01T00:00:00Z', coefficients: { ...coeffs(), kbm: '0.83' } }],
+    ['standard', 'parsePoll', { status: 'processing', retryAfterMs: -1 }],
+    ['snake', 'parsePoll', { state: 'DONE', price_kopecks: 8421.5, offer_ref: 'o', expires_at: 1795000000, tariff: {} }],
+    ['snake', 'parsePoll', { state: 'REJECTED' }],
+    ['legacy', 'parsePoll', { result: 'Готово', summa: '8421.37.1', nomer_predlozheniya: 'N', deistv_do: '25.11.2026 15:00:03', koef: {} }],
+    ['legacy', 'parsePoll', { result: 'Ready' }],
+    ['legacy', 'parseCreated', { result: 'Готово', calc_id: '1' }],
+    ['rpc', 'parsePoll', { jsonrpc: '2.0', id: 1, error: { code: -32000, message: 'boom' } }],
+    ['rpc', 'parsePoll', { result: { State: 'Pending' } }],
+    ['rpc', 'parsePoll', { jsonrpc: '2.0', id: 1, result: { State: 'Calculated', Calculation: { Premium: { Amount: '1.00', Currency: 'USD' }, OfferNumber: 'o', ExpiresAt: '2026-11-25T15:00:03Z', Factors: [] } } }],
+    ['rpc', 'parsePoll', { jsonrpc: '2.0', id: 1, result: { State: 'Calculated', Calculation: { Premium: { Amount: '1.00', Currency: 'RUB' }, OfferNumber: 'o', ExpiresAt: '2026-11-25T15:00:03Z', Factors: [] } } }],
+  ];
+  it.each(cases)('%s %s %j', (dialect, method, body) => {
+    expect(() => adapterFor(dialect)[method](body)).toThrow(WireFormatError);
+  });
+});
+
+describe('catalog', () => {
+  it('lists ten insurers with unique kebab codes, three of them off the main dialect', () => {
+    expect(INSURERS).toHaveLength(10);
+    expect(new Set(INSURERS.map((i) => i.code)).size).toBe(10);
+    for (const i of INSURERS) expect(i.code).toMatch(/^[a-z]+(-[a-z]+)*$/);
+    const others = INSURERS.filter((i) => i.dialect !== 'standard');
+    expect(others).toHaveLength(3);
+    expect(new Set(others.map((i) => i.dialect)).size).toBe(3);
+  });
+
+  it('has an adapter for every dialect it uses, and refuses an unknown one', () => {
+    for (const i of INSURERS) expect(adapterFor(i.dialect).dialect).toBe(i.dialect);
+    expect(() => adapterFor('soap' as DialectName)).toThrow(/soap/);
+    expect(() => adapterFor('constructor' as DialectName)).toThrow();
+  });
+});
+
+function coeffs(): Coefficients {
+  return { tb: 8302, kt: 1.8, kbm: 0.83, kvs: 0.91, ko: 1, km: 1.2, ks: 1, kn: 1, kpr: 1 };
+}
