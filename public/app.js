@@ -145,10 +145,10 @@
       detail: span('quote-detail'),
     };
     parts.best.textContent = 'лучшая цена';
-    parts.best.hidden = true;
     const head = span('quote-head');
     // Spaces between the parts keep the row's text (and what a screen reader says) readable.
-    head.append(parts.name, ' ', parts.best);
+    // The "best price" badge is attached to the best row only (markBest), so no other row's text has it.
+    head.append(parts.name);
     el.append(head, ' ', parts.status, ' ', parts.premium, ' ', parts.detail);
 
     const row = {
@@ -211,9 +211,13 @@
     for (const row of rows.values()) {
       const isBest = row === best;
       row.el.classList.toggle('quote--best', isBest);
-      if (isBest) row.el.dataset.best = 'true';
-      else delete row.el.dataset.best;
-      row.parts.best.hidden = !isBest;
+      if (isBest) {
+        row.el.dataset.best = 'true';
+        if (!row.parts.best.isConnected) row.parts.name.after(' ', row.parts.best);
+      } else {
+        delete row.el.dataset.best;
+        row.parts.best.remove();
+      }
     }
   }
 

@@ -94,7 +94,10 @@ export class SimulatedInsurer {
   /** A fixed one-second window: crude, like many real gateways, and easy to reason about in tests. */
   private admit(): boolean {
     const now = Date.now();
-    const limit = this.mode === 'ratelimited' ? RATELIMITED_PER_SECOND : this.profile.rateLimitPerSecond;
+    // a compressed clock compresses the healthy limit with it, or a fast benchmark would trip it;
+    // the "ratelimited" mode stays at its absolute low rate so it can be shown at any scale
+    const limit =
+      this.mode === 'ratelimited' ? RATELIMITED_PER_SECOND : this.profile.rateLimitPerSecond / Math.max(this.env.latencyScale, 1e-6);
     if (now - this.window.start >= 1000) this.window = { start: now, count: 0 };
     if (this.window.count >= limit) return false;
     this.window.count += 1;
