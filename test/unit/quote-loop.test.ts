@@ -1,0 +1,305 @@
+/**
+ * runQuoteLoop on a virtual clock: `sleep` moves `now` forward, so every wait the loop takes is
+ * observable exactly and nothing here depends on real time.
+ */
+import type { CreateOutcome, PollOutcome } from '../../lib/insurers/adapter';
+import { runQuoteLoop, type LoopOutcome, type QuoteLoopSettings } from '../../lib/insurers/quote-loop';
+import type { Coefficients } from '../../lib/tariff/types';
+import {
+  DeadlinePassedError,
+  InsurerProtocolError,
+  InsurerRejectedError,
+  InsurerThrottledError,
+  InsurerTransientError,
+} from '../../lib/errors';
+import { Errors } from 'moleculer';
+
+const START = 1_800_000_000_000;
+const SETTINGS: QuoteLoopSettings = { pollScheduleMs: [500, 1_000, 2_000], throttledRetries: 3, maxRetryAfterMs: 10_000, maxPollFailures: 3 };
+const COEFFICIENTS: Coefficients = { tb: 7000, kt: 1.8, kbm: 0.83, kvs: 0.97, ko: 1, km: 1.4, ks: 1, kn: 1, kpr: 1 };
+const OFFER: PollOutcome = { kind: 'offer', premium: 14202.27, offerId: 'OFF-1', validUntil: '2030-01-01T00:00:00.000Z', coefficients: COEFFICIENTS };
+const ACCEPTED: CreateOutcome = { kind: 'accepted', externalId: 'ext-1' };
+const PROCESSING: PollOutcome = { kind: 'processing' };
+
+type Script<T> = Array<T | Error | ((at: number) => T | Error)>;
+
+/** What the insurer does, call by call; the last entry repeats. */
+interface Scenario {
+  submit?: Script<CreateOutcome>;
+  poll?: Script<PollOutcome>;
+  deadlineInMs?: number;
+  circuitOpen?: boolean;
+  latencyMs?: number; // each call takes this long on the virtual clock
+  settings?: Partial<QuoteLoopSettings>;
+}
+
+function notAvailable(): Error {
+  return new Errors.ServiceNotAvailableError({ action: 'insurers.x.submit', nodeID: 'n1' });
+}
+
+function throttled(retryAfterMs?: number): Error {
+  return new InsurerThrottledError('x', 429, retryAfterMs);
+}
+
+async function run(scenario: Scenario) {
+  let now = START;
+  const deadlineMs = START + (scenario.deadlineInMs ?? 60_000);
+  const sleeps: number[] = [];
+  const submits: number[] = []; // virtual time of each call, relative to START
+  const polls: Array<{ at: number; id: string }> = [];
+  const next = <T>(script: Script<T> | undefined, n: number, what: string): T => {
+    if (!script || script.length === 0) throw new Error(`unexpected ${what}`);
+    const step = script[Math.min(n, script.length - 1)];
+    const value = typeof step === 'function' ? (step as (at: number) => T | Error)(now - START) : step;
+    if (value instanceof Error) throw value;
+    return value;
+  };
+  const outcome: LoopOutcome = await runQuoteLoop(
+    {
+      deadlineMs,
+      now: () => now,
+      sleep: async (ms) => {
+        expect(ms).toBeGreaterThanOrEqual(0);
+        sleeps.push(ms);
+        now += ms;
+      },
+      circuitOpen: () => scenario.circuitOpen ?? false,
+      submit: async () => {
+        submits.push(now - START);
+        now += scenario.latencyMs ?? 0;
+        return next(scenario.submit, submits.length - 1, 'submit');
+      },
+      poll: async (id) => {
+        polls.push({ at: now - START, id });
+        now += scenario.latencyMs ?? 0;
+        return next(scenario.poll, polls.length - 1, 'poll');
+      },
+    },
+    { ...SETTINGS, ...scenario.settings },
+  );
+  return { outcome, sleeps, submits, polls, elapsed: now - START, deadlineIn: deadlineMs - START };
+}
+
+describe('runQuoteLoop: the happy path', () => {
+  it('submits, polls while processing, and returns the offer', async () => {
+    const r = await run({ submit: [ACCEPTED], poll: [PROCESSING, PROCESSING, OFFER] });
+    expect(r.outcome).toEqual({
+      status: 'offer',
+      premium: 14202.27,
+      offerId: 'OFF-1',
+      validUntil: '2030-01-01T00:00:00.000Z',
+      coefficients: COEFFICIENTS,
+    });
+    expect(r.submits).toHaveLength(1);
+    expect(r.polls.map((p) => p.id)).toEqual(['ext-1', 'ext-1', 'ext-1']);
+  });
+
+  it("waits the insurer's retryAfterMs hints, at create and at each poll", async () => {
+    const r = await run({
+      submit: [{ kind: 'accepted', externalId: 'ext-1', retryAfterMs: 700 }],
+      poll: [{ kind: 'processing', retryAfterMs: 300 }, { kind: 'processing', retryAfterMs: 0 }, OFFER],
+    });
+    expect(r.outcome.status).toBe('offer');
+    expect(r.sleeps).toEqual([700, 300, 0]);
+    expect(r.polls.map((p) => p.at)).toEqual([700, 1000, 1000]);
+  });
+
+  it('follows the configured schedule when there is no hint, repeating its last step', async () => {
+    const r = await run({ submit: [ACCEPTED], poll: [PROCESSING, PROCESSING, PROCESSING, PROCESSING, OFFER] });
+    expect(r.outcome.status).toBe('offer');
+    expect(r.sleeps).toEqual([500, 1_000, 2_000, 2_000, 2_000]);
+    expect(r.polls.map((p) => p.at)).toEqual([500, 1_500, 3_500, 5_500, 7_500]);
+  });
+
+  it('goes back to the schedule when a later answer has no hint', async () => {
+    const r = await run({
+      submit: [{ kind: 'accepted', externalId: 'ext-1', retryAfterMs: 50 }],
+      poll: [PROCESSING, { kind: 'processing', retryAfterMs: 70 }, PROCESSING, OFFER],
+    });
+    expect(r.sleeps).toEqual([50, 1_000, 70, 2_000]);
+  });
+});
+
+describe('runQuoteLoop: declines are final', () => {
+  it('a decline at create ends the loop without a poll or a wait', async () => {
+    const r = await run({ submit: [{ kind: 'declined', reason: 'регион не обслуживается' }] });
+    expect(r.outcome).toEqual({ status: 'declined', reason: 'регион не обслуживается' });
+    expect(r.polls).toHaveLength(0);
+    expect(r.sleeps).toHaveLength(0);
+    expect(r.submits).toHaveLength(1);
+  });
+
+  it('a decline at poll ends the loop: no further poll', async () => {
+    const r = await run({ submit: [ACCEPTED], poll: [PROCESSING, { kind: 'declined', reason: 'мощный автомобиль' }, OFFER] });
+    expect(r.outcome).toEqual({ status: 'declined', reason: 'мощный автомобиль' });
+    expect(r.polls).toHaveLength(2);
+    expect(r.submits).toHaveLength(1);
+  });
+});
+
+describe('runQuoteLoop: throttling (429/503 with Retry-After)', () => {
+  it('waits exactly the hint before submitting again', async () => {
+    const r = await run({ submit: [throttled(1_234), throttled(1_234), ACCEPTED], poll: [OFFER] });
+    expect(r.outcome.status).toBe('offer');
+    expect(r.submits).toEqual([0, 1_234, 2_468]);
+    expect(r.sleeps.slice(0, 2)).toEqual([1_234, 1_234]);
+  });
+
+  it('waits exactly the hint before polling again', async () => {
+    const r = await run({ submit: [ACCEPTED], poll: [throttled(900), PROCESSING, throttled(250), OFFER] });
+    expect(r.outcome.status).toBe('offer');
+    expect(r.polls.map((p) => p.at)).toEqual([500, 1_400, 2_400, 2_650]);
+    expect(r.sleeps).toEqual([500, 900, 1_000, 250]);
+  });
+
+  it('gives up after throttledRetries retries: the insurer was called 1 + throttledRetries times', async () => {
+    const r = await run({ submit: [throttled(1_000)] });
+    expect(r.outcome).toEqual({ status: 'failed', reason: expect.stringContaining('429') });
+    expect(r.submits).toEqual([0, 1_000, 2_000, 3_000]);
+    expect(r.sleeps).toEqual([1_000, 1_000, 1_000]);
+  });
+
+  it('throttledRetries: 0 means no retry at all', async () => {
+    const r = await run({ submit: [throttled(1_000)], settings: { throttledRetries: 0 } });
+    expect(r.outcome.status).toBe('failed');
+    expect(r.submits).toHaveLength(1);
+    expect(r.sleeps).toHaveLength(0);
+  });
+
+  it('caps an enormous Retry-After at maxRetryAfterMs', async () => {
+    const r = await run({ submit: [throttled(3_600_000), ACCEPTED], poll: [OFFER], settings: { maxRetryAfterMs: 4_000 } });
+    expect(r.outcome.status).toBe('offer');
+    expect(r.sleeps[0]).toBe(4_000);
+  });
+
+  it('without a Retry-After falls back to the schedule', async () => {
+    const r = await run({ submit: [throttled(undefined), throttled(undefined), ACCEPTED], poll: [OFFER] });
+    expect(r.outcome.status).toBe('offer');
+    expect(r.submits).toEqual([0, 500, 1_500]);
+  });
+
+  it('a hint that would reach past the deadline stops the loop without waiting it out', async () => {
+    const r = await run({ deadlineInMs: 2_000, submit: [throttled(5_000), ACCEPTED], poll: [OFFER] });
+    expect(r.outcome).toEqual({ status: 'deadline' });
+    expect(r.submits).toHaveLength(1);
+    expect(r.sleeps).toHaveLength(0);
+  });
+
+  it('throttled polls count against throttledRetries per poll, then the poll counts as a failure', async () => {
+    // 1 + 3 throttled answers make one failed poll; three failed polls end the loop
+    const r = await run({ submit: [ACCEPTED], poll: [throttled(100)] });
+    expect(r.outcome.status).toBe('failed');
+    expect(r.polls).toHaveLength(3 * (1 + SETTINGS.throttledRetries));
+  });
+});
+
+describe('runQuoteLoop: the deadline', () => {
+  it('never sleeps past the deadline nor polls after it, and reports `deadline`', async () => {
+    const r = await run({ deadlineInMs: 4_000, submit: [ACCEPTED], poll: [PROCESSING] });
+    expect(r.outcome).toEqual({ status: 'deadline' });
+    // 500, 1500, 3500: the next 2000 ms step would end at 5500, past 4000
+    expect(r.polls.map((p) => p.at)).toEqual([500, 1_500, 3_500]);
+    expect(r.elapsed).toBeLessThan(r.deadlineIn);
+    for (const poll of r.polls) expect(poll.at).toBeLessThan(r.deadlineIn);
+  });
+
+  it('a wait that would end exactly at the deadline is not taken', async () => {
+    const r = await run({ deadlineInMs: 1_000, submit: [{ kind: 'accepted', externalId: 'ext-1', retryAfterMs: 1_000 }], poll: [OFFER] });
+    expect(r.outcome).toEqual({ status: 'deadline' });
+    expect(r.polls).toHaveLength(0);
+    expect(r.sleeps).toHaveLength(0);
+  });
+
+  it("an insurer's hint beyond the deadline is not waited: no sleep, no poll", async () => {
+    const r = await run({ deadlineInMs: 3_000, submit: [{ kind: 'accepted', externalId: 'ext-1', retryAfterMs: 30_000 }], poll: [OFFER] });
+    expect(r.outcome).toEqual({ status: 'deadline' });
+    expect(r.sleeps).toEqual([]);
+    expect(r.polls).toEqual([]);
+  });
+
+  it('slow calls eat the budget: the loop stops once the deadline has passed', async () => {
+    const r = await run({ deadlineInMs: 2_000, latencyMs: 700, submit: [ACCEPTED], poll: [PROCESSING] });
+    expect(r.outcome).toEqual({ status: 'deadline' });
+    // submit 0–700, wait 500, poll 1200–1900; the next 1000 ms wait would pass the deadline
+    expect(r.polls.map((p) => p.at)).toEqual([1_200]);
+    for (const poll of r.polls) expect(poll.at).toBeLessThan(r.deadlineIn);
+  });
+
+  it('an application already past its deadline asks nobody', async () => {
+    const r = await run({ deadlineInMs: 0, submit: [ACCEPTED], poll: [OFFER] });
+    expect(r.outcome).toEqual({ status: 'deadline' });
+    expect(r.submits).toHaveLength(0);
+  });
+
+  it('DEADLINE_PASSED from the action is reported as `deadline`', async () => {
+    const r = await run({ submit: [ACCEPTED], poll: [new DeadlinePassedError('x')] });
+    expect(r.outcome).toEqual({ status: 'deadline' });
+    expect(r.polls).toHaveLength(1);
+  });
+});
+
+describe('runQuoteLoop: an unavailable insurer', () => {
+  it('an open circuit gives `unavailable` without calling submit', async () => {
+    const r = await run({ circuitOpen: true, submit: [ACCEPTED], poll: [OFFER] });
+    expect(r.outcome).toEqual({ status: 'unavailable', reason: expect.any(String) });
+    expect(r.submits).toHaveLength(0);
+    expect(r.polls).toHaveLength(0);
+    expect(r.sleeps).toHaveLength(0);
+  });
+
+  it('SERVICE_NOT_AVAILABLE on submit (the breaker refused) is `unavailable` at once', async () => {
+    const r = await run({ submit: [notAvailable(), ACCEPTED], poll: [OFFER] });
+    expect(r.outcome).toEqual({ status: 'unavailable', reason: expect.any(String) });
+    expect(r.submits).toHaveLength(1);
+    expect(r.sleeps).toHaveLength(0);
+  });
+
+  it('SERVICE_NOT_AVAILABLE on every poll (the insurer went away mid-quote) ends `failed`', async () => {
+    const r = await run({ submit: [ACCEPTED], poll: [notAvailable()] });
+    expect(r.outcome).toEqual({ status: 'failed', reason: expect.any(String) });
+    expect(r.polls.length).toBeGreaterThanOrEqual(1);
+    expect(r.polls.length).toBeLessThanOrEqual(SETTINGS.maxPollFailures);
+  });
+});
+
+describe('runQuoteLoop: errors', () => {
+  it.each([
+    ['rejected', new InsurerRejectedError('x', 400, 'bad vin')],
+    ['protocol', new InsurerProtocolError('x', 'answered 200 with a body that is not JSON')],
+    ['transient (after Moleculer retries)', new InsurerTransientError('x answered 500', { insurer: 'x', status: 500 })],
+  ])('a %s error on submit is `failed` with its message, not retried', async (_kind, error) => {
+    const r = await run({ submit: [error, ACCEPTED], poll: [OFFER] });
+    expect(r.outcome).toEqual({ status: 'failed', reason: error.message });
+    expect(r.submits).toHaveLength(1);
+    expect(r.polls).toHaveLength(0);
+  });
+
+  it('a protocol error on every poll ends `failed` after maxPollFailures polls', async () => {
+    const error = new InsurerProtocolError('x', 'no status');
+    const r = await run({ submit: [ACCEPTED], poll: [error] });
+    expect(r.outcome).toEqual({ status: 'failed', reason: error.message });
+    expect(r.polls).toHaveLength(SETTINGS.maxPollFailures);
+  });
+
+  it('gives up after maxPollFailures consecutive failed polls, waiting by the schedule between them', async () => {
+    const error = new InsurerTransientError('x answered 502', { insurer: 'x', status: 502 });
+    const r = await run({ submit: [{ kind: 'accepted', externalId: 'ext-1', retryAfterMs: 100 }], poll: [error], settings: { maxPollFailures: 4 } });
+    expect(r.outcome).toEqual({ status: 'failed', reason: 'x answered 502' });
+    expect(r.polls).toHaveLength(4);
+    expect(r.sleeps).toEqual([100, 1_000, 2_000, 2_000]);
+  });
+
+  it('a successful poll resets the count of consecutive failures', async () => {
+    const error = new InsurerTransientError('x answered 500', { insurer: 'x', status: 500 });
+    const r = await run({ submit: [ACCEPTED], poll: [error, error, PROCESSING, error, error, OFFER] });
+    expect(r.outcome.status).toBe('offer');
+    expect(r.polls).toHaveLength(6);
+  });
+
+  it('maxPollFailures: 1 means the first failed poll is final', async () => {
+    const error = new InsurerTransientError('x answered 500', { insurer: 'x', status: 500 });
+    const r = await run({ submit: [ACCEPTED], poll: [error, OFFER], settings: { maxPollFailures: 1 } });
+    expect(r.outcome.status).toBe('failed');
+    expect(r.polls).toHaveLength(1);
+  });
+});
