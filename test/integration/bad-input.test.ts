@@ -3,6 +3,7 @@
  * wrong fields by their dotted paths, malformed and oversized bodies answer 400 / 413, nothing
  * ends in a 5xx, and not one bad application reaches an insurer.
  */
+import type { DbAdapter } from 'moleculer-db';
 import { validateApplication } from '../../lib/application/validate';
 import { addDays, addYears, todayInMoscow } from '../../lib/dates';
 import { sampleApplication } from '../unit/fixtures/application';
@@ -90,7 +91,7 @@ describe('POST /api/v1/applications with a bad application', () => {
     for (const insurer of await sandboxCalls()) expect(insurer).toEqual({ code: insurer.code, calls: 0 });
   });
 
-  it.each<[string, Mutation, string[]]>([
+  const cases: Array<[string, Mutation, string[]]> = [
     // vehicle: identity
     ['VIN of 16 characters', (a) => void (a.vehicle.vin = 'XTA219010K012345'), ['vehicle.vin']],
     ['VIN of 18 characters', (a) => void (a.vehicle.vin = 'XTA219010K01234567'), ['vehicle.vin']],
@@ -98,7 +99,7 @@ describe('POST /api/v1/applications with a bad application', () => {
     ['VIN with the letter O', (a) => void (a.vehicle.vin = 'XTA219O10K0123456'), ['vehicle.vin']],
     ['VIN with the letter Q', (a) => void (a.vehicle.vin = 'XTQ219010K0123456'), ['vehicle.vin']],
     ['VIN with punctuation', (a) => void (a.vehicle.vin = 'XTA21901-K0123456'), ['vehicle.vin']],
-    ['VIN as a number', (a) => void (a.vehicle.vin = 12345678901234567), ['vehicle.vin']],
+    ['VIN as a number', (a) => void (a.vehicle.vin = 12345678901234), ['vehicle.vin']],
     ['no VIN, no body number, no chassis number', (a) => void delete a.vehicle.vin, ['vehicle.vin']],
     ['blank VIN, no body number, no chassis number', (a) => void (a.vehicle.vin = '   '), ['vehicle.vin']],
     // vehicle: plate
@@ -182,7 +183,11 @@ describe('POST /api/v1/applications with a bad application', () => {
     ['root a string', () => 'application', ['']],
     ['root a number', () => 42, ['']],
     ['root true', () => true, ['']],
-    ['root null', () => null, ['']],
+    // PRODUCT BUG: a JSON `null` body is refused by the `applications.create` parameter schema
+    // (`application: 'any'` is required, so null fails) before validateApplication sees it: the
+    // answer names the internal parameter `application` ("The 'application' field is required.")
+    // instead of the root path "" that every other non-object root gets.
+    ['root null [PRODUCT BUG: named "application", not ""]', () => null, ['']],
     // several at once
     ['four wrong fields at once', (a) => {
       a.vehicle.vin = 'XTA219010K01234Q6';
@@ -199,7 +204,9 @@ describe('POST /api/v1/applications with a bad application', () => {
       a.policy.startDate = addDays(today(), -10);
     }, ['drivers.0.experienceSince', 'owner.lastName', 'owner.passport.series', 'policy.startDate', 'vehicle.document.issuedAt',
       'vehicle.enginePowerHp']],
-  ])('%s → 400 naming %j', async (name, mutation, fields) => {
+  ];
+
+  it.each(cases.map(([name, mutation, fields]) => [name, fields, mutation] as const))('%s → 400 naming %j', async (name, fields, mutation) => {
     const res = await post(name, JSON.stringify(build(mutation)));
     expect(res.status).toBe(400);
     expectProblem(res, 400);
@@ -234,10 +241,20 @@ describe('POST /api/v1/applications with a body that is not an application', () 
     expectProblem(res, 400);
   });
 
-  it('an empty JSON body → 400 problem+json listing the missing parts', async () => {
+  it('an empty JSON body → 400 problem+json', async () => {
     const res = await post('empty body', '');
     expect(res.status).toBe(400);
     expectProblem(res, 400);
+  });
+
+  it('no body and no content type at all → 400 problem+json', async () => {
+    const res = await fetch(`${system.baseUrl}${APPLICATIONS}`, { method: 'POST', headers: { 'x-api-key': DEMO_KEY } });
+    statuses.push(['no body', res.status]);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
+    const body = JSON.parse(await res.text()) as Json;
+    expect(body).toMatchObject({ status: 400, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+    expect(Array.isArray(body.errors)).toBe(true);
   });
 
   it('an empty object → 400 naming vehicle, owner, drivers and policy', async () => {
@@ -277,24 +294,16 @@ describe('POST /api/v1/applications with a body that is not an application', () 
         controller.enqueue(sent === 1 ? chunk : new TextEncoder().encode('x'.repeat(64 * 1024)));
       },
     });
-    let status: number;
-    let contentType: string | null = null;
-    let text = '';
-    try {
-      const res = await fetch(`${system.baseUrl}${APPLICATIONS}`, {
-        method: 'POST',
-        headers: { 'x-api-key': DEMO_KEY, 'content-type': 'application/json' },
-        body: stream,
-        duplex: 'half',
-      } as RequestInit & { duplex: 'half' });
-      status = res.status;
-      contentType = res.headers.get('content-type');
-      text = await res.text();
-    } catch (err) {
-      // The server may answer and close before the whole upload is read; that's not a 5xx, but
-      // then we can't see the answer: fail with the reason.
-      throw new Error(`the upload was cut off without an answer: ${String(err)}`);
-    }
+    // If the server answered and closed before reading the whole upload, fetch rejects here.
+    const res = await fetch(`${system.baseUrl}${APPLICATIONS}`, {
+      method: 'POST',
+      headers: { 'x-api-key': DEMO_KEY, 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit & { duplex: 'half' });
+    const { status } = res;
+    const contentType = res.headers.get('content-type');
+    const text = await res.text();
     statuses.push(['chunked 1.3 MB body', status]);
     expect(status).toBe(413);
     expect(contentType).toMatch(PROBLEM_JSON);
@@ -318,16 +327,17 @@ describe('after every bad input', () => {
   });
 
   it('no insurer was ever called', async () => {
+    // quote requests travel asynchronously: give a leaked one time to arrive before counting
+    await new Promise((r) => setTimeout(r, 500));
     const insurers = await sandboxCalls();
     expect(insurers.length).toBeGreaterThan(0);
     expect(insurers.filter((i) => i.calls !== 0)).toEqual([]);
   });
 
   it('no application was stored', async () => {
-    const res = await api(system, 'GET', `${APPLICATIONS}?page=1&pageSize=100`);
-    expect(res.status).toBe(200);
-    const items: unknown = Array.isArray(res.json) ? res.json : res.json.items;
-    expect(items).toEqual([]);
+    // Counted in the store itself: GET /applications has its own failure (see rest-contract.test.ts).
+    const applications = system.broker.getLocalService('applications') as unknown as { adapter: DbAdapter };
+    expect(await applications.adapter.count({} as never)).toBe(0);
   });
 
   it('GET /api/v1/health still answers 200', async () => {

@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+// the repository root, whether this file runs from test/support or compiled from dist/test/support
+const ROOT = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,300 @@
+/**
+ * The real system against the real sandbox, one insurer switched into each of the sandbox's modes
+ * (CONTRACT §6), the outcome read through the partner API (CONTRACT §2, §4).
+ * Systems that trip a circuit are started fresh so breaker state cannot leak between tests.
+ */
+import { todayInMoscow } from '../../lib/dates';
+import { computePremium, tariffInputFromApplication } from '../../lib/tariff';
+import type { Quote } from '../../lib/quotes/types';
+import { profileFor, underwrite, type InsurerMode } from '../../sandbox';
+import { api, eventually, startSystem, waitCompleted, type RunningSystem } from '../support/system';
+import { sampleApplication } from '../unit/fixtures/application';
+
+jest.setTimeout(30_000);
+
+const SHOW_TIMINGS = Boolean(process.env.SHOW_TIMINGS);
+const timings: string[] = [];
+const note = (line: string) => timings.push(line);
+afterAll(() => {
+  if (SHOW_TIMINGS && timings.length) console.log(`insurer-modes timings:\n  ${timings.join('\n  ')}`);
+});
+
+const FINAL = ['offer', 'declined', 'failed', 'unavailable', 'timeout'];
+
+interface Created {
+  id: string;
+  createdAt: string;
+  deadline: string;
+  insurers: Array<{ code: string; name: string }>;
+}
+
+interface InsurerStatus {
+  code: string;
+  state: 'closed' | 'open' | 'half-open';
+  calls?: number;
+  failures?: number;
+}
+
+const sample = () => sampleApplication(todayInMoscow());
+
+async function apply(system: RunningSystem): Promise<Created> {
+  const res = await api(system, 'POST', '/api/v1/applications', sample());
+  expect(res.status).toBe(202);
+  return res.json as Created;
+}
+
+/** An insurer (from the answer's own list) that the sandbox would quote for the sample, i.e. one whose only possible final answer in normal mode is an offer. */
+function quotingInsurer(created: Created, exclude: string[] = []): string {
+  const found = created.insurers.find((i) => !exclude.includes(i.code) && underwrite(i.code, profileFor(i.code), sample()) === undefined);
+  if (!found) throw new Error('no insurer quotes the sample');
+  return found.code;
+}
+
+async function sandbox(system: RunningSystem, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${system.sandboxUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+  return res.json() as Promise<unknown>;
+}
+
+async function setMode(system: RunningSystem, code: string, mode: InsurerMode) {
+  expect(await sandbox(system, 'PUT', `/sandbox/insurers/${code}/mode`, { mode })).toMatchObject({ code, mode });
+}
+
+async function sandboxCalls(system: RunningSystem, code: string): Promise<number> {
+  const list = (await sandbox(system, 'GET', '/sandbox/insurers')) as Array<{ code: string; calls: number }>;
+  const entry = list.find((i) => i.code === code);
+  if (!entry) throw new Error(`sandbox has no ${code}`);
+  return entry.calls;
+}
+
+async function insurerStatus(system: RunningSystem, code: string): Promise<InsurerStatus> {
+  const res = await api(system, 'GET', '/api/v1/insurers');
+  expect(res.status).toBe(200);
+  const entry = (res.json as unknown as InsurerStatus[]).find((i) => i.code === code);
+  if (!entry) throw new Error(`GET /insurers lacks ${code}`);
+  return entry;
+}
+
+async function getApplication(system: RunningSystem, id: string) {
+  const res = await api(system, 'GET', `/api/v1/applications/${id}`);
+  expect(res.status).toBe(200);
+  return res.json as { status: string; createdAt: string; deadline: string; completedAt?: string; quotes: Quote[] };
+}
+
+/** The insurer's quote once it is final (polling the partner API). */
+async function finalQuote(system: RunningSystem, id: string, code: string, timeoutMs = 15_000): Promise<Quote> {
+  return eventually(async () => {
+    const quote = (await getApplication(system, id)).quotes.find((q) => q.insurer.code === code);
+    return quote && FINAL.includes(quote.status) ? quote : undefined;
+  }, timeoutMs, 20);
+}
+
+const quoteOf = (app: { quotes: Quote[] }, code: string) => {
+  const quote = app.quotes.find((q) => q.insurer.code === code);
+  if (!quote) throw new Error(`no quote of ${code}`);
+  return quote;
+};
+const sinceCreated = (created: { createdAt: string }, iso: string) => Date.parse(iso) - Date.parse(created.createdAt);
+
+describe('normal and slow insurers', () => {
+  const DEADLINE = 4_000;
+  let system: RunningSystem;
+  beforeAll(async () => {
+    system = await startSystem({ env: { QUOTE_DEADLINE_MS: String(DEADLINE) } });
+  });
+  afterAll(() => system?.stop());
+  beforeEach(() => sandbox(system, 'POST', '/sandbox/reset'));
+
+  it('normal: every insurer answers, and each offer is the tariff formula with the insurer’s base rate', async () => {
+    const created = await apply(system);
+    expect(created.insurers.length).toBeGreaterThanOrEqual(5);
+    const done = await waitCompleted(system, created.id);
+    note(`normal: completed ${sinceCreated(created, done.completedAt)} ms after creation`);
+    expect(Date.parse(done.completedAt)).toBeLessThan(Date.parse(created.deadline));
+
+    const quotes = done.quotes as Quote[];
+    expect(quotes.map((q) => q.insurer.code).sort()).toEqual(created.insurers.map((i) => i.code).sort());
+    const application = sample();
+    let offers = 0;
+    for (const quote of quotes) {
+      // in normal mode an insurer either prices the sample or refuses it by its own underwriting
+      const expected = underwrite(quote.insurer.code, profileFor(quote.insurer.code), application) ? 'declined' : 'offer';
+      expect({ code: quote.insurer.code, status: quote.status }).toEqual({ code: quote.insurer.code, status: expected });
+      if (quote.status !== 'offer') {
+        expect(quote.reason).toEqual(expect.any(String));
+        continue;
+      }
+      offers += 1;
+      const c = quote.offer?.coefficients;
+      if (!c) throw new Error(`${quote.insurer.code}: offer without coefficients`);
+      const tariff = computePremium(tariffInputFromApplication(application, c.tb), application.policy.startDate);
+      expect({ code: quote.insurer.code, coefficients: c }).toEqual({ code: quote.insurer.code, coefficients: tariff.coefficients });
+      expect({ code: quote.insurer.code, premium: quote.premium }).toEqual({ code: quote.insurer.code, premium: tariff.premium });
+      // premium = the product of the coefficients, to the kopeck
+      const product = c.tb * c.kt * c.kbm * c.kvs * c.ko * c.km * c.ks * c.kn * c.kpr;
+      expect(Math.abs((quote.premium as number) - product)).toBeLessThanOrEqual(0.005 + 1e-6);
+      expect(Math.round((quote.premium as number) * 100) / 100).toBe(quote.premium);
+    }
+    expect(offers).toBeGreaterThanOrEqual(5);
+    expect(new Set(quotes.filter((q) => q.status === 'offer').map((q) => q.offer?.coefficients.tb)).size).toBeGreaterThan(1);
+  });
+
+  it('slow: the insurer’s quote is `timeout`, and `completed` comes at the deadline, not before nor much after', async () => {
+    const probe = await apply(system); // only to learn the insurer list from the API
+    const code = quotingInsurer(probe);
+    await waitCompleted(system, probe.id);
+    await setMode(system, code, 'slow');
+
+    const created = await apply(system);
+    const done = await waitCompleted(system, created.id, DEADLINE + 5_000);
+    const late = Date.parse(done.completedAt) - Date.parse(created.deadline);
+    note(`slow (${code}): completedAt − deadline = ${late} ms`);
+    expect(late).toBeGreaterThanOrEqual(0);
+    expect(late).toBeLessThan(1_000);
+
+    const quote = quoteOf(done, code);
+    expect(quote.status).toBe('timeout');
+    expect(quote.reason).toEqual(expect.any(String));
+    expect(quote.reason?.length).toBeGreaterThan(0);
+    expect(quote.premium).toBeUndefined();
+    // the others were not held back by it
+    for (const q of done.quotes as Quote[]) if (q.insurer.code !== code) expect(FINAL).toContain(q.status);
+    expect((done.quotes as Quote[]).filter((q) => q.status === 'timeout').map((q) => q.insurer.code)).toEqual([code]);
+
+    // nobody keeps polling it once the deadline has passed
+    const calls = await sandboxCalls(system, code);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await sandboxCalls(system, code)).toBe(calls);
+  });
+});
+
+describe('down insurer: the circuit opens, refuses at once, and closes again', () => {
+  const DEADLINE = 4_000;
+  const HALF_OPEN = 1_500;
+  let system: RunningSystem;
+  beforeAll(async () => {
+    system = await startSystem({
+      env: { QUOTE_DEADLINE_MS: String(DEADLINE), CIRCUIT_MIN_REQUESTS: '3', CIRCUIT_HALF_OPEN_MS: String(HALF_OPEN) },
+    });
+  });
+  afterAll(() => system?.stop());
+
+  it('fails fast, opens, answers `unavailable` without calling it, then recovers', async () => {
+    await sandbox(system, 'POST', '/sandbox/reset');
+    const probe = await apply(system);
+    const code = quotingInsurer(probe);
+    await waitCompleted(system, probe.id);
+    expect((await insurerStatus(system, code)).state).toBe('closed');
+
+    await setMode(system, code, 'down');
+    const batch = await Promise.all([apply(system), apply(system), apply(system)]);
+
+    // the circuit opens: the gateway shows it
+    await eventually(async () => ((await insurerStatus(system, code)).state === 'open' ? true : undefined), 3_000, 20);
+    const callsWhenOpen = await sandboxCalls(system, code);
+
+    // the next application is refused at once, without an HTTP call to the insurer
+    const refused = await apply(system);
+    const refusedQuote = await finalQuote(system, refused.id, code, 2_000);
+    note(`down (${code}): next application's quote ${refusedQuote.status} ${sinceCreated(refused, refusedQuote.at)} ms after creation`);
+    expect(refusedQuote.status).toBe('unavailable');
+    expect(sinceCreated(refused, refusedQuote.at)).toBeLessThan(300);
+    expect(refusedQuote.reason).toEqual(expect.any(String));
+
+    // the batch's quotes ended failed/unavailable well before the deadline
+    for (const created of batch) {
+      const quote = await finalQuote(system, created.id, code, DEADLINE + 2_000);
+      const after = sinceCreated(created, quote.at);
+      note(`down (${code}): batch quote ${quote.status} after ${after} ms`);
+      expect(['failed', 'unavailable']).toContain(quote.status);
+      expect(after).toBeLessThan(DEADLINE - 1_500);
+    }
+    expect(await sandboxCalls(system, code)).toBe(callsWhenOpen);
+
+    // back to normal: after the half-open time one application gets through and closes the circuit
+    await setMode(system, code, 'normal');
+    await eventually(async () => ((await insurerStatus(system, code)).state === 'half-open' ? true : undefined), HALF_OPEN + 2_000, 50);
+    const recovered = await apply(system);
+    const recoveredQuote = await finalQuote(system, recovered.id, code);
+    expect(recoveredQuote.status).toBe('offer');
+    expect(await sandboxCalls(system, code)).toBeGreaterThan(callsWhenOpen);
+    await eventually(async () => ((await insurerStatus(system, code)).state === 'closed' ? true : undefined), 2_000, 20);
+
+    const again = await apply(system);
+    expect((await finalQuote(system, again.id, code)).status).toBe('offer');
+    expect((await insurerStatus(system, code)).state).toBe('closed');
+    for (const created of [...batch, refused, recovered, again]) await waitCompleted(system, created.id, DEADLINE + 2_000);
+  });
+});
+
+describe('flaky insurer', () => {
+  let system: RunningSystem;
+  beforeAll(async () => {
+    system = await startSystem({ env: { QUOTE_DEADLINE_MS: '5000' } });
+  });
+  afterAll(() => system?.stop());
+
+  it('retries hide its failures: most quotes are offers, and it was called more often than it answered', async () => {
+    await sandbox(system, 'POST', '/sandbox/reset');
+    const probe = await apply(system);
+    const code = quotingInsurer(probe);
+    await waitCompleted(system, probe.id);
+    const before = await insurerStatus(system, code);
+    const callsBefore = await sandboxCalls(system, code);
+
+    await setMode(system, code, 'flaky');
+    const apps: Created[] = [];
+    for (let i = 0; i < 8; i++) apps.push(await apply(system));
+    const quotes = await Promise.all(apps.map((a) => finalQuote(system, a.id, code, 10_000)));
+    const statuses = quotes.map((q) => q.status);
+    const after = await insurerStatus(system, code);
+    const calls = (await sandboxCalls(system, code)) - callsBefore;
+    note(`flaky (${code}): ${quotes.map((q) => q.status + (q.reason ? ` (${q.reason})` : '')).join(', ')}; sandbox calls ${calls}; failures ${(after.failures ?? 0) - (before.failures ?? 0)}; circuit ${after.state}`);
+
+    const offers = statuses.filter((s) => s === 'offer').length;
+    expect(offers).toBeGreaterThan(apps.length / 2);
+    for (const s of statuses) expect(['offer', 'failed']).toContain(s);
+    // each offer needs a create and at least one poll answered; more calls than that means retries
+    const answered = (after.calls ?? 0) - (before.calls ?? 0) - ((after.failures ?? 0) - (before.failures ?? 0));
+    expect(calls).toBeGreaterThan(answered);
+    expect((after.failures ?? 0) - (before.failures ?? 0)).toBeGreaterThan(0);
+    for (const a of apps) await waitCompleted(system, a.id);
+  });
+});
+
+describe('rate-limited insurer', () => {
+  const DEADLINE = 8_000;
+  let system: RunningSystem;
+  beforeAll(async () => {
+    system = await startSystem({ env: { QUOTE_DEADLINE_MS: String(DEADLINE) } });
+  });
+  afterAll(() => system?.stop());
+
+  it('honours Retry-After: its quotes still end in offers, paced at about a second, without hammering it', async () => {
+    await sandbox(system, 'POST', '/sandbox/reset');
+    const probe = await apply(system);
+    const code = quotingInsurer(probe);
+    await waitCompleted(system, probe.id);
+    const callsBefore = await sandboxCalls(system, code);
+
+    await setMode(system, code, 'ratelimited');
+    const started = Date.now();
+    const apps = await Promise.all([apply(system), apply(system), apply(system)]);
+    const quotes = await Promise.all(apps.map((a) => finalQuote(system, a.id, code, DEADLINE + 3_000)));
+    const tookMs = quotes.map((q, i) => sinceCreated(apps[i], q.at));
+    const calls = (await sandboxCalls(system, code)) - callsBefore;
+    note(`ratelimited (${code}): ${quotes.map((q) => q.status + (q.reason ? ` (${q.reason})` : '')).join(',')}; circuit ${(await insurerStatus(system, code)).state} after ${tookMs.join(', ')} ms; ${calls} calls in ${Date.now() - started} ms`);
+
+    for (const q of quotes) expect(['offer', 'timeout']).toContain(q.status);
+    expect(quotes.filter((q) => q.status === 'offer').length).toBeGreaterThanOrEqual(2);
+    // three applications need at least six calls at two a second: someone waited out a Retry-After
+    expect(Math.max(...tookMs)).toBeGreaterThanOrEqual(950);
+    expect(calls).toBeGreaterThanOrEqual(6);
+    expect(calls).toBeLessThan(30);
+    for (const a of apps) await waitCompleted(system, a.id, DEADLINE + 3_000);
+  });
+});
