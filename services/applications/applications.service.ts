@@ -161,7 +161,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           const { partner, page, pageSize } = ctx.params;
           const query = { partner };
           const [docs, total] = await Promise.all([
-            this.adapter.find({ query, sort: { createdAtMs: -1 }, offset: (page - 1) * pageSize, limit: pageSize } as never) as Promise<ApplicationDoc[]>,
+            this.adapter.find({ query, sort: ['-createdAtMs'], offset: (page - 1) * pageSize, limit: pageSize } as never) as Promise<ApplicationDoc[]>,
             this.adapter.count({ query } as never),
           ]);
           return { items: docs.map(applicationView), page, pageSize, total, totalPages: Math.ceil(total / pageSize) };
