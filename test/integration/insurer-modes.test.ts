@@ -242,7 +242,7 @@ describe('flaky insurer', () => {
   let system: RunningSystem;
   beforeAll(async () => {
     // the production breaker settings (CIRCUIT_MIN_REQUESTS 10, threshold 0.5): a flaky insurer must live with them
-    system = await startSystem({ env: { QUOTE_DEADLINE_MS: String(DEADLINE), CIRCUIT_MIN_REQUESTS: '100000' } });
+    system = await startSystem({ env: { QUOTE_DEADLINE_MS: String(DEADLINE) } });
   });
   afterAll(() => system?.stop());
 

@@ -320,13 +320,8 @@ describe('one application from POST to completion', () => {
   });
 });
 
-/*
- * PRODUCT BUG (found by this block): GET /api/v1/applications answers 500 on the embedded store
- * (the default, no MONGO_URI): services/applications/applications.service.ts `list` passes
- * `sort: { createdAtMs: -1 }` to adapter.find(), but moleculer-db's MemoryAdapter (NeDB) expects
- * an array of field names and calls `params.sort.forEach` → "TypeError: params.sort.forEach is
- * not a function". Fix: `sort: ['-createdAtMs']` (which the Mongo adapter accepts as well).
- */
+// Found by this block, fixed in 56f617a: the embedded store's find() took `sort` only as a list
+// of field names, so an object sort made every GET /applications a 500.
 describe('GET /applications: this partner’s applications, newest first, paginated', () => {
   const demoIds: string[] = [];
   const otherIds: string[] = [];
@@ -346,7 +341,7 @@ describe('GET /applications: this partner’s applications, newest first, pagina
     }
   });
 
-  it('answers 200 JSON [PRODUCT BUG: 500 "params.sort.forEach is not a function" on the embedded store]', async () => {
+  it('answers 200 JSON', async () => {
     const res = await call(system, DEMO, 'GET', '/api/v1/applications');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(JSON_TYPE);

@@ -1,0 +1,87 @@
+import { toProblem } from '../../lib/problem';
+import { ApplicationValidationError, NotFoundError, RateLimitedError, UnauthorizedError, ConflictError, isInsurerFailure, isRetryableInsurerFault, InsurerCallTimeoutError, InsurerThrottledError, InsurerRejectedError, InsurerTransientError } from '../../lib/errors';
+import { parseRetryAfter } from '../../lib/insurers/retry-after';
+import { stableStringify } from '../../lib/stable-json';
+
+describe('toProblem', () => {
+  test('validation errors keep every field', () => {
+    const p = toProblem(new ApplicationValidationError([{ field: 'vehicle.vin', message: 'bad' }, { field: 'policy.startDate', message: 'bad' }]));
+    expect(p).toMatchObject({ status: 400, type: '/problems/validation-error', title: 'Bad Request' });
+    expect(p.errors?.map((e) => e.field)).toEqual(['vehicle.vin', 'policy.startDate']);
+  });
+
+  test.each([
+    [new UnauthorizedError(), 401],
+    [new NotFoundError(), 404],
+    [new ConflictError('x'), 409],
+    [new RateLimitedError(7), 429],
+    [{ type: 'entity.parse.failed', status: 400, message: 'Unexpected token' }, 400],
+    [{ type: 'entity.too.large', status: 413, message: 'too large' }, 413],
+    [{ code: 422, type: 'VALIDATION_ERROR', message: 'Parameters validation error!', data: [{ field: 'id', message: 'required' }] }, 400],
+  ])('%o → %i', (err, status) => {
+    const p = toProblem(err);
+    expect(p.status).toBe(status);
+    expect(typeof p.type).toBe('string');
+    expect(p.detail.length).toBeGreaterThan(0);
+  });
+
+  test('a 429 carries its retry delay', () => {
+    expect(toProblem(new RateLimitedError(7)).retryAfterSeconds).toBe(7);
+  });
+
+  test('unknown failures do not leak internals', () => {
+    const p = toProblem(new Error('ECONNREFUSED 10.0.0.5:27017 secret'));
+    expect(p.status).toBe(500);
+    expect(p.detail).not.toMatch(/secret|ECONN/);
+    expect(toProblem('a string').status).toBe(500);
+    expect(toProblem(null).status).toBe(500);
+  });
+});
+
+describe('insurer error classes', () => {
+  test('the breaker counts transient faults, call timeouts and throttling, not refusals', () => {
+    expect(isInsurerFailure(new InsurerTransientError('x', { insurer: 'a' }))).toBe(true);
+    expect(isInsurerFailure(new InsurerCallTimeoutError('a', 100))).toBe(true);
+    expect(isInsurerFailure(new InsurerThrottledError('a', 503, 1000))).toBe(true);
+    expect(isInsurerFailure(new InsurerRejectedError('a', 400))).toBe(false);
+    expect(isInsurerFailure(new NotFoundError())).toBe(false);
+  });
+
+  test('Moleculer retries only transient faults and call timeouts', () => {
+    expect(isRetryableInsurerFault(new InsurerTransientError('x', { insurer: 'a' }))).toBe(true);
+    expect(isRetryableInsurerFault(new InsurerCallTimeoutError('a', 100))).toBe(true);
+    expect(isRetryableInsurerFault(new InsurerThrottledError('a', 429, 1000))).toBe(false);
+    expect(isRetryableInsurerFault(new InsurerRejectedError('a', 404))).toBe(false);
+  });
+
+  test('errors keep a stable type and structured data, and survive as plain objects', () => {
+    const err = new InsurerThrottledError('tri-kita', 429, 2000);
+    const plain = JSON.parse(JSON.stringify({ type: err.type, data: err.data }));
+    expect(plain).toEqual({ type: 'INSURER_THROTTLED', data: { insurer: 'tri-kita', status: 429, retryAfterMs: 2000 } });
+    expect(isInsurerFailure(plain)).toBe(true);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  test.each([
+    ['1', 1000],
+    ['0', 0],
+    [' 12 ', 12000],
+    ['', undefined],
+    ['soon', undefined],
+    [undefined, undefined],
+  ])('%p → %p', (value, ms) => {
+    expect(parseRetryAfter(value as string | undefined)).toBe(ms);
+  });
+
+  test('an HTTP date counts from now', () => {
+    const now = Date.parse('2026-11-22T10:00:00Z');
+    expect(parseRetryAfter('Sun, 22 Nov 2026 10:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Sun, 22 Nov 2026 09:00:00 GMT', now)).toBe(0);
+  });
+});
+
+test('stableStringify ignores key order and undefined', () => {
+  expect(stableStringify({ b: 1, a: [{ d: 1, c: undefined }] })).toBe(stableStringify({ a: [{ d: 1 }], b: 1 }));
+  expect(stableStringify({ a: 1 })).not.toBe(stableStringify({ a: '1' }));
+});
