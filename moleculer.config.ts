@@ -10,7 +10,13 @@ import { isInsurerFailure } from './lib/errors';
 
 export function channelAdapter(config: AppConfig): string | Record<string, unknown> {
   if (config.transporter?.startsWith('nats://')) {
-    return { type: 'NATS', options: { nats: { url: config.transporter } } };
+    // a quote loop holds its message until the insurer answers or the deadline passes: JetStream must
+    // not redeliver it meanwhile (its default ack_wait is 30 s), or the insurer would be asked twice
+    const ackWaitNanos = (config.quoteDeadlineMs + 30_000) * 1_000_000;
+    return {
+      type: 'NATS',
+      options: { nats: { url: config.transporter, consumerOptions: { config: { ack_wait: ackWaitNanos } } } },
+    };
   }
   // No broker: channels ride on Moleculer events, in memory (the applications service re-dispatches on restart).
   return 'Fake';

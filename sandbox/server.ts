@@ -73,7 +73,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        // a benchmark opens thousands of sockets at once; the default backlog of 511 overflows and
+        // the kernel's dropped handshakes surface as ECONNRESET in the client
+        server.listen({ port, host, backlog: 4096 }, () => {
           server.off('error', reject);
           resolve((server.address() as AddressInfo).port);
         });
