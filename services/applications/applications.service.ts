@@ -77,7 +77,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
     actions: {
       create: {
         params: {
-          application: 'any',
+          application: { type: 'any', optional: true, nullable: true },
           partner: { type: 'string', optional: true, nullable: true },
           id: { type: 'uuid', optional: true },
           idempotencyKey: { type: 'string', optional: true, max: 255 },
