@@ -103,9 +103,16 @@ const BREAKER_COUNTED: ReadonlySet<string> = new Set([
   ErrorType.insurerThrottled,
 ]);
 
-/** What the circuit breaker counts as the insurer failing (a decline or our bad input is not). */
+/**
+ * What the circuit breaker counts as the insurer failing. A decline or our bad input is not, and
+ * neither is a 429: an insurer that limits our rate is up, and opening its circuit would turn a
+ * short wait (its Retry-After) into `unavailable` for every customer.
+ */
 export function isInsurerFailure(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && BREAKER_COUNTED.has((err as { type?: string }).type ?? '');
+  if (typeof err !== 'object' || err === null) return false;
+  const { type, data } = err as { type?: string; data?: { status?: number } };
+  if (type === ErrorType.insurerThrottled && data?.status === 429) return false;
+  return BREAKER_COUNTED.has(type ?? '');
 }
 
 /** What Moleculer's retry may repeat at once: transient faults only, never a throttle or a refusal. */

@@ -62,9 +62,10 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
       } catch (err) {
         const type = errorType(err);
         if (type && UNAVAILABLE_TYPES.has(type)) {
+          // `unavailable` promises the insurer was not asked; after a refused attempt it was
           return {
             ok: false,
-            outcome: unavailableWhenOpen
+            outcome: unavailableWhenOpen && throttled === 0
               ? { status: 'unavailable', reason: 'страховая временно недоступна (цепь разомкнута)' }
               : { status: 'failed', reason: 'страховая перестала отвечать во время расчёта' },
           };
@@ -95,8 +96,7 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
     const polled = await step(() => deps.poll(externalId), false);
     if (!polled.ok) {
       if (polled.outcome.status !== 'failed' || ++failures >= settings.maxPollFailures) return polled.outcome;
-      hint = undefined;
-      continue;
+      continue; // poll again at the insurer's last hint, not at a later (longer) schedule step
     }
     failures = 0;
     const answer = polled.value;

@@ -10,7 +10,7 @@ import { adapterFor } from '../../lib/insurers/dialects';
 import { InsurerHttpClient } from '../../lib/insurers/http-client';
 import { WireFormatError, type InsurerAdapter, type CreateOutcome, type PollOutcome } from '../../lib/insurers/adapter';
 import { runQuoteLoop, type LoopOutcome } from '../../lib/insurers/quote-loop';
-import { DeadlinePassedError, InsurerProtocolError, isRetryableInsurerFault } from '../../lib/errors';
+import { DeadlinePassedError, ErrorType, InsurerProtocolError, isRetryableInsurerFault } from '../../lib/errors';
 import { QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
 import type { Application } from '../../lib/application/types';
 import type { Quote } from '../../lib/quotes/types';
@@ -75,7 +75,10 @@ export function createInsurerService(
         throw err;
       }
     } catch (err) {
-      if ((err as { type?: string }).type !== 'INSURER_PROTOCOL') svc.insurer.figures.record(false, Date.now() - started);
+      const type = (err as { type?: string }).type;
+      // cut short by the application's deadline, not by the insurer's slowness: not the insurer's failure
+      if (type === ErrorType.insurerCallTimeout && budget < calls.callTimeoutMs) throw new DeadlinePassedError(definition.code);
+      if (type !== ErrorType.insurerProtocol) svc.insurer.figures.record(false, Date.now() - started);
       throw err;
     }
   }

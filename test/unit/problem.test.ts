@@ -43,6 +43,8 @@ describe('insurer error classes', () => {
     expect(isInsurerFailure(new InsurerTransientError('x', { insurer: 'a' }))).toBe(true);
     expect(isInsurerFailure(new InsurerCallTimeoutError('a', 100))).toBe(true);
     expect(isInsurerFailure(new InsurerThrottledError('a', 503, 1000))).toBe(true);
+    // an insurer limiting our rate is up: its 429s must not open the circuit
+    expect(isInsurerFailure(new InsurerThrottledError('a', 429, 1000))).toBe(false);
     expect(isInsurerFailure(new InsurerRejectedError('a', 400))).toBe(false);
     expect(isInsurerFailure(new NotFoundError())).toBe(false);
   });
@@ -55,9 +57,9 @@ describe('insurer error classes', () => {
   });
 
   test('errors keep a stable type and structured data, and survive as plain objects', () => {
-    const err = new InsurerThrottledError('tri-kita', 429, 2000);
+    const err = new InsurerThrottledError('tri-kita', 503, 2000);
     const plain = JSON.parse(JSON.stringify({ type: err.type, data: err.data }));
-    expect(plain).toEqual({ type: 'INSURER_THROTTLED', data: { insurer: 'tri-kita', status: 429, retryAfterMs: 2000 } });
+    expect(plain).toEqual({ type: 'INSURER_THROTTLED', data: { insurer: 'tri-kita', status: 503, retryAfterMs: 2000 } });
     expect(isInsurerFailure(plain)).toBe(true);
   });
 });

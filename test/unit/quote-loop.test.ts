@@ -254,6 +254,14 @@ describe('runQuoteLoop: an unavailable insurer', () => {
     expect(r.sleeps).toHaveLength(0);
   });
 
+  it('a circuit that opens after a throttled attempt ends `failed`: the insurer was asked', async () => {
+    const down = new InsurerThrottledError('x', 503, 1_000);
+    const r = await run({ submit: [down, notAvailable()] });
+    expect(r.outcome.status).toBe('failed');
+    expect(r.submits).toHaveLength(2);
+    expect(r.sleeps).toEqual([1_000]);
+  });
+
   it('SERVICE_NOT_AVAILABLE on every poll (the insurer went away mid-quote) ends `failed`', async () => {
     const r = await run({ submit: [ACCEPTED], poll: [notAvailable()] });
     expect(r.outcome).toEqual({ status: 'failed', reason: expect.any(String) });
@@ -281,12 +289,12 @@ describe('runQuoteLoop: errors', () => {
     expect(r.polls).toHaveLength(SETTINGS.maxPollFailures);
   });
 
-  it('gives up after maxPollFailures consecutive failed polls, waiting by the schedule between them', async () => {
+  it('gives up after maxPollFailures consecutive failed polls, re-polling at the insurer\'s last hint', async () => {
     const error = new InsurerTransientError('x answered 502', { insurer: 'x', status: 502 });
     const r = await run({ submit: [{ kind: 'accepted', externalId: 'ext-1', retryAfterMs: 100 }], poll: [error], settings: { maxPollFailures: 4 } });
     expect(r.outcome).toEqual({ status: 'failed', reason: 'x answered 502' });
     expect(r.polls).toHaveLength(4);
-    expect(r.sleeps).toEqual([100, 1_000, 2_000, 2_000]);
+    expect(r.sleeps).toEqual([100, 100, 100, 100]);
   });
 
   it('a successful poll resets the count of consecutive failures', async () => {
