@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { freePort, startNode, waitForHttp } from '../test/support/processes';
+import { freePorts, startNode, waitForHttp } from '../test/support/processes';
 import { sampleApplication } from '../test/unit/fixtures/application';
 import { todayInMoscow } from '../lib/dates';
 
@@ -35,7 +35,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const [port, sandboxPort] = await Promise.all([freePort(), freePort()]);
+  const [port, sandboxPort] = await freePorts(2);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'osago-bench-'));
   const sandbox = startNode('sandbox/main.js', { SANDBOX_PORT: String(sandboxPort), SANDBOX_LATENCY_SCALE: LATENCY_SCALE });
   const system = startNode('bin/start.js', {

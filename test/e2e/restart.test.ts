@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startNode, waitForHttp, type NodeProcess } from '../support/processes';
+import { freePorts, startNode, waitForHttp, type NodeProcess } from '../support/processes';
 import { sampleApplication } from '../unit/fixtures/application';
 import { todayInMoscow } from '../../lib/dates';
 
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 test('applications survive a SIGKILL and finish after the restart; history is kept', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'osago-restart-'));
-  const [port, sandboxPort] = await Promise.all([freePort(), freePort()]);
+  const [port, sandboxPort] = await freePorts(2);
   // slower insurers take ~4 s at this scale, so the kill lands while they are still quoting
   const sandbox = startNode('sandbox/main.js', { SANDBOX_PORT: String(sandboxPort), SANDBOX_LATENCY_SCALE: '0.1' });
   running.push(sandbox);

@@ -6,15 +6,18 @@ import path from 'node:path';
 // the repository root, whether this file runs from test/support or compiled from dist/test/support
 const ROOT = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
+/** Distinct free ports: every probe stays open until all are taken, so none is handed out twice. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }
 
 export interface NodeProcess {
@@ -45,16 +48,17 @@ export function startNode(script: 'bin/start.js' | 'sandbox/main.js', env: Recor
   };
 }
 
-/** Resolves once `url` answers at all (any status). */
+/** Resolves once `url` answers 2xx, so a stranger on the port (or a node still starting) does not count. */
 export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await fetch(url);
-      return;
+      const res = await fetch(url);
+      if (res.ok) return;
     } catch {
-      if (Date.now() > until) throw new Error(`${url} did not come up within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
+      // not listening yet
     }
+    if (Date.now() > until) throw new Error(`${url} did not answer 2xx within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -47,7 +47,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     ...options.env,
   });
   const parts = options.parts ?? ['gateway', 'applications', 'insurers', 'offers-stream'];
-  const broker = new ServiceBroker(brokerOptions(config, { skipProcessEventRegistration: true }));
+  const broker = new ServiceBroker(brokerOptions(config, { skipProcessEventRegistration: true, tracking: { enabled: true, shutdownTimeout: 500 } }));
   for (const schema of servicesFor(config, parts)) broker.createService(schema);
   await broker.start();
   const gateway = broker.getLocalService('gateway') as unknown as { server?: import('node:http').Server } | undefined;
