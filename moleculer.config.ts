@@ -7,6 +7,7 @@ import type { BrokerOptions } from 'moleculer';
 import { Middleware as ChannelsMiddleware } from '@moleculer/channels';
 import type { AppConfig } from './lib/config';
 import { isInsurerFailure } from './lib/errors';
+import { ShutdownSignalMiddleware } from './middlewares/shutdown-signal';
 
 export function channelAdapter(config: AppConfig): string | Record<string, unknown> {
   if (config.transporter?.startsWith('nats://')) {
@@ -43,6 +44,7 @@ export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOption
     bulkhead: { enabled: false, concurrency: 100, maxQueueSize: 100_000 },
     tracking: { enabled: true, shutdownTimeout: 5_000 },
     middlewares: [
+      ShutdownSignalMiddleware(),
       ChannelsMiddleware({
         adapter: channelAdapter(config),
         context: false,

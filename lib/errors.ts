@@ -18,6 +18,7 @@ export const ErrorType = {
   insurerRejected: 'INSURER_REJECTED',
   insurerProtocol: 'INSURER_PROTOCOL',
   deadlinePassed: 'DEADLINE_PASSED',
+  interrupted: 'INTERRUPTED',
 } as const;
 
 export class ApplicationValidationError extends Errors.MoleculerClientError {
@@ -94,6 +95,13 @@ export class InsurerProtocolError extends Errors.MoleculerError {
 export class DeadlinePassedError extends Errors.MoleculerError {
   constructor(insurer: string) {
     super(`the application's deadline passed before ${insurer} could be asked`, 504, ErrorType.deadlinePassed, { insurer });
+  }
+}
+
+/** The node is stopping; the work is handed back (redelivered, or re-asked after a restart). */
+export class InterruptedError extends Errors.MoleculerError {
+  constructor(what: string) {
+    super(`${what} interrupted: this node is stopping`, 503, ErrorType.interrupted);
   }
 }
 

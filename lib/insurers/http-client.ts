@@ -12,6 +12,7 @@ import {
   InsurerRejectedError,
   InsurerThrottledError,
   InsurerTransientError,
+  InterruptedError,
 } from '../errors';
 
 export interface InsurerHttpClientOptions {
@@ -32,9 +33,12 @@ export class InsurerHttpClient {
     this.pool = new Pool(url.origin, { connections: options.connections ?? 64, keepAliveTimeout: 30_000 });
   }
 
-  async send(request: InsurerHttpRequest, timeoutMs: number): Promise<unknown> {
+  /** `cancel` aborts the call from outside (the node is stopping). */
+  async send(request: InsurerHttpRequest, timeoutMs: number, cancel?: AbortSignal): Promise<unknown> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
+    const onCancel = () => abort.abort();
+    cancel?.addEventListener('abort', onCancel, { once: true });
     try {
       const response = await this.pool.request({
         method: request.method,
@@ -46,16 +50,19 @@ export class InsurerHttpClient {
       const text = await response.body.text();
       return this.interpret(response.statusCode, response.headers['retry-after'], text);
     } catch (err) {
+      if (cancel?.aborted) throw new InterruptedError(`${this.code} call`);
       if (abort.signal.aborted) throw new InsurerCallTimeoutError(this.code, timeoutMs);
       if (isTyped(err)) throw err;
       throw new InsurerTransientError(`${this.code}: ${(err as Error).message || 'connection failed'}`, { insurer: this.code });
     } finally {
       clearTimeout(timer);
+      cancel?.removeEventListener('abort', onCancel);
     }
   }
 
+  /** Drops open connections at once: in-flight calls were already cancelled by the shutdown signal. */
   close(): Promise<void> {
-    return this.pool.close();
+    return this.pool.destroy();
   }
 
   private interpret(status: number, retryAfter: string | string[] | undefined, text: string): unknown {

@@ -12,7 +12,8 @@ export type LoopOutcome =
   | { status: 'declined'; reason: string }
   | { status: 'failed'; reason: string }
   | { status: 'unavailable'; reason: string }
-  | { status: 'deadline' }; // nothing more can be done in time; the deadline sweep records `timeout`
+  | { status: 'deadline' } // nothing more can be done in time; the deadline sweep records `timeout`
+  | { status: 'interrupted' }; // this node is stopping: the work is left for a restart or another node
 
 export interface QuoteLoopDeps {
   deadlineMs: number; // epoch ms
@@ -21,6 +22,7 @@ export interface QuoteLoopDeps {
   circuitOpen(): boolean;
   now(): number;
   sleep(ms: number): Promise<void>;
+  interrupted?(): boolean;
 }
 
 export interface QuoteLoopSettings {
@@ -52,14 +54,17 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
     await deps.sleep(ms);
     return remaining() > 0;
   }
+  const interrupted = () => deps.interrupted?.() ?? false;
 
   /** One guarded call; throttling (429/503) is waited out per its Retry-After a few times. */
   async function step<T>(call: () => Promise<T>, unavailableWhenOpen: boolean): Promise<Step<T>> {
     for (let throttled = 0; ; throttled++) {
+      if (interrupted()) return { ok: false, outcome: { status: 'interrupted' } };
       if (remaining() <= 0) return { ok: false, outcome: { status: 'deadline' } };
       try {
         return { ok: true, value: await call() };
       } catch (err) {
+        if (interrupted()) return { ok: false, outcome: { status: 'interrupted' } };
         const type = errorType(err);
         if (type && UNAVAILABLE_TYPES.has(type)) {
           // `unavailable` promises the insurer was not asked; after a refused attempt it was
@@ -93,6 +98,7 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
   let failures = 0;
   for (let attempt = 0; ; attempt++) {
     if (!(await waitWithinDeadline(hint ?? scheduled(attempt)))) return { status: 'deadline' };
+    if (interrupted()) return { status: 'interrupted' };
     const polled = await step(() => deps.poll(externalId), false);
     if (!polled.ok) {
       if (polled.outcome.status !== 'failed' || ++failures >= settings.maxPollFailures) return polled.outcome;

@@ -10,7 +10,8 @@ import { adapterFor } from '../../lib/insurers/dialects';
 import { InsurerHttpClient } from '../../lib/insurers/http-client';
 import { WireFormatError, type InsurerAdapter, type CreateOutcome, type PollOutcome } from '../../lib/insurers/adapter';
 import { runQuoteLoop, type LoopOutcome } from '../../lib/insurers/quote-loop';
-import { DeadlinePassedError, ErrorType, InsurerProtocolError, isRetryableInsurerFault } from '../../lib/errors';
+import { DeadlinePassedError, ErrorType, InsurerProtocolError, InterruptedError, isRetryableInsurerFault } from '../../lib/errors';
+import { shutdownSignal, sleepUnless } from '../../middlewares/shutdown-signal';
 import { QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
 import type { Application } from '../../lib/application/types';
 import type { Quote } from '../../lib/quotes/types';
@@ -38,13 +39,13 @@ interface InsurerSettings {
 
 type InsurerService = Service<InsurerSettings> & { insurer: InsurerState };
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createInsurerService(
   definition: InsurerDefinition,
   config: AppConfig,
 ): ServiceSchema<InsurerSettings, Record<string, never>, { insurer: InsurerState }, InsurerService> {
   const name = insurerServiceName(definition.code);
+  const durableChannels = Boolean(config.transporter?.startsWith('nats://'));
   const calls = config.insurerCalls;
   const guard = {
     timeout: calls.callTimeoutMs + 1_000, // a backstop only: our AbortSignal fires first and counts for the breaker
@@ -66,7 +67,7 @@ export function createInsurerService(
     const { request, parse } = build();
     const started = Date.now();
     try {
-      const body = await svc.insurer.client.send(request, budget);
+      const body = await svc.insurer.client.send(request, budget, shutdownSignal(svc.broker));
       svc.insurer.figures.record(true, Date.now() - started);
       try {
         return parse(body);
@@ -101,7 +102,7 @@ export function createInsurerService(
     };
   }
 
-  function toQuote(applicationId: string, outcome: Exclude<LoopOutcome, { status: 'deadline' }>): Quote {
+  function toQuote(applicationId: string, outcome: Exclude<LoopOutcome, { status: 'deadline' | 'interrupted' }>): Quote {
     const base = { applicationId, insurer: { code: definition.code, name: definition.name }, at: new Date().toISOString() };
     if (outcome.status === 'offer') {
       return {
@@ -162,6 +163,7 @@ export function createInsurerService(
         async handler(this: InsurerService, payload: unknown) {
           const request = payload as QuoteRequested;
           if (!request.insurers.includes(definition.code)) return;
+          const stopping = shutdownSignal(this.broker);
           const outcome = await runQuoteLoop(
             {
               deadlineMs: request.deadlineMs,
@@ -174,11 +176,18 @@ export function createInsurerService(
               poll: (externalId) => this.broker.call(`${name}.poll`, { externalId, deadlineMs: request.deadlineMs }),
               circuitOpen: () => this.insurer.circuit.submit === 'open',
               now: Date.now,
-              sleep,
+              sleep: (ms) => sleepUnless(stopping, ms),
+              interrupted: () => stopping.aborted,
             },
             { ...calls, maxPollFailures: 3 },
           );
           if (outcome.status === 'deadline') return; // the deadline sweep records `timeout`
+          // a durable channel redelivers an unacknowledged message to another node; in memory the
+          // applications service re-asks after a restart, so there is nothing to hand back
+          if (outcome.status === 'interrupted') {
+            if (durableChannels) throw new InterruptedError(`quote of ${definition.code}`);
+            return;
+          }
           await sendToChannel(this.broker, QUOTE_SETTLED, toQuote(request.applicationId, outcome));
         },
       },

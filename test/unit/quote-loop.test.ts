@@ -30,6 +30,7 @@ interface Scenario {
   deadlineInMs?: number;
   circuitOpen?: boolean;
   latencyMs?: number; // each call takes this long on the virtual clock
+  interruptAt?: number; // the node starts stopping at this virtual time
   settings?: Partial<QuoteLoopSettings>;
 }
 
@@ -64,6 +65,7 @@ async function run(scenario: Scenario) {
         now += ms;
       },
       circuitOpen: () => scenario.circuitOpen ?? false,
+      interrupted: () => scenario.interruptAt !== undefined && now - START >= scenario.interruptAt,
       submit: async () => {
         submits.push(now - START);
         now += scenario.latencyMs ?? 0;
@@ -252,6 +254,12 @@ describe('runQuoteLoop: an unavailable insurer', () => {
     expect(r.outcome).toEqual({ status: 'unavailable', reason: expect.any(String) });
     expect(r.submits).toHaveLength(1);
     expect(r.sleeps).toHaveLength(0);
+  });
+
+  it('a stopping node leaves the loop between polls without a verdict', async () => {
+    const r = await run({ submit: [ACCEPTED], poll: [PROCESSING], interruptAt: 2_500 });
+    expect(r.outcome).toEqual({ status: 'interrupted' });
+    expect(r.polls.every((p) => p.at < 2_500)).toBe(true);
   });
 
   it('a circuit that opens after a throttled attempt ends `failed`: the insurer was asked', async () => {
