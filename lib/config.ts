@@ -136,9 +136,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       callTimeoutMs: int(env, 'INSURER_CALL_TIMEOUT_MS', 5_000, 1),
       retry: { retries: 2, delayMs: 100, maxDelayMs: 1_000, factor: 2 },
       circuitBreaker: {
-        // Moleculer's breaker sees every attempt, retried ones too: an insurer failing half its
-        // attempts still answers after retries, so only a clear majority of failures opens it
-        threshold: num(env, 'CIRCUIT_THRESHOLD', 0.75),
+        // share of calls failing after their retries (attempts that will be retried do not count)
+        threshold: num(env, 'CIRCUIT_THRESHOLD', 0.5),
         minRequestCount: int(env, 'CIRCUIT_MIN_REQUESTS', 10, 1),
         windowTimeSec: int(env, 'CIRCUIT_WINDOW_SEC', 60, 1),
         halfOpenTimeMs: int(env, 'CIRCUIT_HALF_OPEN_MS', 10_000, 1),

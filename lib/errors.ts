@@ -118,9 +118,24 @@ const BREAKER_COUNTED: ReadonlySet<string> = new Set([
  */
 export function isInsurerFailure(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const { type, data } = err as { type?: string; data?: { status?: number } };
+  const { type, data } = err as { type?: string; data?: { status?: number; retryPending?: boolean } };
   if (type === ErrorType.insurerThrottled && data?.status === 429) return false;
+  // Moleculer's breaker sits inside its retry and sees every attempt; an attempt that will be
+  // retried is not yet the call's outcome, so only the last one counts (see markAttempt)
+  if (data?.retryPending) return false;
   return BREAKER_COUNTED.has(type ?? '');
+}
+
+/**
+ * Tells the breaker whether Moleculer's retry will try this call again. The retry middleware keeps
+ * the attempt number on the context (`_retryAttempts`, 0 on the first try).
+ */
+export function markAttempt(err: unknown, attempt: number, retries: number): unknown {
+  if (isRetryableInsurerFault(err) && attempt < retries) {
+    const withData = err as { data?: Record<string, unknown> };
+    withData.data = { ...withData.data, retryPending: true };
+  }
+  return err;
 }
 
 /** What Moleculer's retry may repeat at once: transient faults only, never a throttle or a refusal. */

@@ -10,7 +10,7 @@ import { adapterFor } from '../../lib/insurers/dialects';
 import { InsurerHttpClient } from '../../lib/insurers/http-client';
 import { WireFormatError, type InsurerAdapter, type CreateOutcome, type PollOutcome } from '../../lib/insurers/adapter';
 import { runQuoteLoop, type LoopOutcome } from '../../lib/insurers/quote-loop';
-import { DeadlinePassedError, ErrorType, InsurerProtocolError, InterruptedError, isRetryableInsurerFault } from '../../lib/errors';
+import { DeadlinePassedError, ErrorType, InsurerProtocolError, InterruptedError, isRetryableInsurerFault, markAttempt } from '../../lib/errors';
 import { shutdownSignal, sleepUnless } from '../../middlewares/shutdown-signal';
 import { QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
 import type { Application } from '../../lib/application/types';
@@ -61,7 +61,21 @@ export function createInsurerService(
   };
 
   /** One HTTP exchange, bounded by the call timeout and by the application's deadline. */
-  async function exchange<T>(svc: InsurerService, deadlineMs: number, build: () => { request: Parameters<InsurerHttpClient['send']>[0]; parse: (body: unknown) => T }): Promise<T> {
+  async function exchange<T>(
+    svc: InsurerService,
+    ctx: Context,
+    deadlineMs: number,
+    build: () => { request: Parameters<InsurerHttpClient['send']>[0]; parse: (body: unknown) => T },
+  ): Promise<T> {
+    const attempt = (ctx as unknown as { _retryAttempts?: number })._retryAttempts ?? 0;
+    try {
+      return await exchangeOnce(svc, deadlineMs, build);
+    } catch (err) {
+      throw markAttempt(err, attempt, calls.retry.retries);
+    }
+  }
+
+  async function exchangeOnce<T>(svc: InsurerService, deadlineMs: number, build: () => { request: Parameters<InsurerHttpClient['send']>[0]; parse: (body: unknown) => T }): Promise<T> {
     const budget = Math.min(calls.callTimeoutMs, deadlineMs - Date.now());
     if (budget <= 0) throw new DeadlinePassedError(definition.code);
     const { request, parse } = build();
@@ -125,7 +139,7 @@ export function createInsurerService(
         params: { applicationId: 'string', application: 'object', deadlineMs: 'number' },
         handler(this: InsurerService, ctx: Context<{ applicationId: string; application: Application; deadlineMs: number }>): Promise<CreateOutcome> {
           const { adapter } = this.insurer;
-          return exchange(this, ctx.params.deadlineMs, () => ({
+          return exchange(this, ctx, ctx.params.deadlineMs, () => ({
             request: adapter.createRequest(ctx.params.application, ctx.params.applicationId),
             parse: (body) => adapter.parseCreated(body),
           }));
@@ -136,7 +150,7 @@ export function createInsurerService(
         params: { externalId: 'string', deadlineMs: 'number' },
         handler(this: InsurerService, ctx: Context<{ externalId: string; deadlineMs: number }>): Promise<PollOutcome> {
           const { adapter } = this.insurer;
-          return exchange(this, ctx.params.deadlineMs, () => ({
+          return exchange(this, ctx, ctx.params.deadlineMs, () => ({
             request: adapter.pollRequest(ctx.params.externalId),
             parse: (body) => adapter.parsePoll(body),
           }));

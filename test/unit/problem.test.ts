@@ -1,5 +1,5 @@
 import { toProblem } from '../../lib/problem';
-import { ApplicationValidationError, NotFoundError, RateLimitedError, UnauthorizedError, ConflictError, isInsurerFailure, isRetryableInsurerFault, InsurerCallTimeoutError, InsurerThrottledError, InsurerRejectedError, InsurerTransientError } from '../../lib/errors';
+import { markAttempt, ApplicationValidationError, NotFoundError, RateLimitedError, UnauthorizedError, ConflictError, isInsurerFailure, isRetryableInsurerFault, InsurerCallTimeoutError, InsurerThrottledError, InsurerRejectedError, InsurerTransientError } from '../../lib/errors';
 import { parseRetryAfter } from '../../lib/insurers/retry-after';
 import { stableStringify } from '../../lib/stable-json';
 
@@ -47,6 +47,14 @@ describe('insurer error classes', () => {
     expect(isInsurerFailure(new InsurerThrottledError('a', 429, 1000))).toBe(false);
     expect(isInsurerFailure(new InsurerRejectedError('a', 400))).toBe(false);
     expect(isInsurerFailure(new NotFoundError())).toBe(false);
+  });
+
+  test('an attempt that Moleculer will retry is not yet a failure; the last attempt is', () => {
+    expect(isInsurerFailure(markAttempt(new InsurerCallTimeoutError('a', 100), 0, 2))).toBe(false);
+    expect(isInsurerFailure(markAttempt(new InsurerCallTimeoutError('a', 100), 1, 2))).toBe(false);
+    expect(isInsurerFailure(markAttempt(new InsurerCallTimeoutError('a', 100), 2, 2))).toBe(true);
+    // not retried at all, so counted on the first attempt
+    expect(isInsurerFailure(markAttempt(new InsurerThrottledError('a', 503, 1000), 0, 2))).toBe(true);
   });
 
   test('Moleculer retries only transient faults and call timeouts', () => {
