@@ -10,7 +10,7 @@ import { ErrorType } from '../errors';
 export type LoopOutcome =
   | { status: 'offer'; premium: number; offerId: string; validUntil: string; coefficients: Coefficients }
   | { status: 'declined'; reason: string }
-  | { status: 'failed'; reason: string }
+  | { status: 'failed'; reason: string; cause?: string } // cause: the technical message, for the logs
   | { status: 'unavailable'; reason: string }
   | { status: 'deadline' } // nothing more can be done in time; the deadline sweep records `timeout`
   | { status: 'interrupted' }; // this node is stopping: the work is left for a restart or another node
@@ -40,8 +40,24 @@ function errorType(err: unknown): string | undefined {
   return (err as { type?: string } | null)?.type;
 }
 
+/** A reason a customer can read; the technical cause stays in the logs. */
 function describe(err: unknown): string {
-  return (err as Error | null)?.message || 'unknown error';
+  const status = (err as { data?: { status?: number } } | null)?.data?.status;
+  const code = status ? ` (HTTP ${status})` : '';
+  switch (errorType(err)) {
+    case ErrorType.insurerThrottled:
+      return `страховая перегружена и просит повторить позже${code}`;
+    case ErrorType.insurerCallTimeout:
+      return 'страховая не ответила вовремя';
+    case ErrorType.insurerTransient:
+      return `сбой на стороне страховой${code}`;
+    case ErrorType.insurerRejected:
+      return `страховая отклонила запрос${code}`;
+    case ErrorType.insurerProtocol:
+      return 'страховая прислала ответ в неожиданном формате';
+    default:
+      return 'не удалось получить ответ страховой';
+  }
 }
 
 export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSettings): Promise<LoopOutcome> {
@@ -82,7 +98,7 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
           if (await waitWithinDeadline(wait)) continue;
           return { ok: false, outcome: { status: 'deadline' } };
         }
-        return { ok: false, outcome: { status: 'failed', reason: describe(err) } };
+        return { ok: false, outcome: { status: 'failed', reason: describe(err), cause: (err as Error | null)?.message } };
       }
     }
   }

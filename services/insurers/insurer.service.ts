@@ -202,6 +202,7 @@ export function createInsurerService(
             if (durableChannels) throw new InterruptedError(`quote of ${definition.code}`);
             return;
           }
+          if (outcome.status === 'failed') this.logger.info(`quote ${request.applicationId} failed: ${outcome.cause ?? outcome.reason}`);
           await sendToChannel(this.broker, QUOTE_SETTLED, toQuote(request.applicationId, outcome));
         },
       },

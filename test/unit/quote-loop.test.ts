@@ -156,7 +156,7 @@ describe('runQuoteLoop: throttling (429/503 with Retry-After)', () => {
 
   it('gives up after throttledRetries retries: the insurer was called 1 + throttledRetries times', async () => {
     const r = await run({ submit: [throttled(1_000)] });
-    expect(r.outcome).toEqual({ status: 'failed', reason: expect.stringContaining('429') });
+    expect(r.outcome).toEqual({ status: 'failed', reason: expect.stringContaining('429'), cause: 'x answered 429' });
     expect(r.submits).toEqual([0, 1_000, 2_000, 3_000]);
     expect(r.sleeps).toEqual([1_000, 1_000, 1_000]);
   });
@@ -280,12 +280,12 @@ describe('runQuoteLoop: an unavailable insurer', () => {
 
 describe('runQuoteLoop: errors', () => {
   it.each([
-    ['rejected', new InsurerRejectedError('x', 400, 'bad vin')],
-    ['protocol', new InsurerProtocolError('x', 'answered 200 with a body that is not JSON')],
-    ['transient (after Moleculer retries)', new InsurerTransientError('x answered 500', { insurer: 'x', status: 500 })],
-  ])('a %s error on submit is `failed` with its message, not retried', async (_kind, error) => {
+    ['rejected', new InsurerRejectedError('x', 400, 'bad vin'), 'страховая отклонила запрос (HTTP 400)'],
+    ['protocol', new InsurerProtocolError('x', 'answered 200 with a body that is not JSON'), 'страховая прислала ответ в неожиданном формате'],
+    ['transient (after Moleculer retries)', new InsurerTransientError('x answered 500', { insurer: 'x', status: 500 }), 'сбой на стороне страховой (HTTP 500)'],
+  ])('a %s error on submit is `failed` with a readable reason and the message as cause, not retried', async (_kind, error, reason) => {
     const r = await run({ submit: [error, ACCEPTED], poll: [OFFER] });
-    expect(r.outcome).toEqual({ status: 'failed', reason: error.message });
+    expect(r.outcome).toEqual({ status: 'failed', reason, cause: error.message });
     expect(r.submits).toHaveLength(1);
     expect(r.polls).toHaveLength(0);
   });
@@ -293,14 +293,14 @@ describe('runQuoteLoop: errors', () => {
   it('a protocol error on every poll ends `failed` after maxPollFailures polls', async () => {
     const error = new InsurerProtocolError('x', 'no status');
     const r = await run({ submit: [ACCEPTED], poll: [error] });
-    expect(r.outcome).toEqual({ status: 'failed', reason: error.message });
+    expect(r.outcome).toEqual({ status: 'failed', reason: 'страховая прислала ответ в неожиданном формате', cause: error.message });
     expect(r.polls).toHaveLength(SETTINGS.maxPollFailures);
   });
 
   it('gives up after maxPollFailures consecutive failed polls, re-polling at the insurer\'s last hint', async () => {
     const error = new InsurerTransientError('x answered 502', { insurer: 'x', status: 502 });
     const r = await run({ submit: [{ kind: 'accepted', externalId: 'ext-1', retryAfterMs: 100 }], poll: [error], settings: { maxPollFailures: 4 } });
-    expect(r.outcome).toEqual({ status: 'failed', reason: 'x answered 502' });
+    expect(r.outcome).toEqual({ status: 'failed', reason: 'сбой на стороне страховой (HTTP 502)', cause: 'x answered 502' });
     expect(r.polls).toHaveLength(4);
     expect(r.sleeps).toEqual([100, 100, 100, 100]);
   });
