@@ -146,7 +146,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
         params: { id: 'string', partner: { type: 'string', optional: true, nullable: true } },
         async handler(this: ApplicationsService, ctx: Context<{ id: string; partner?: string | null }>) {
           const doc = await findApplication(this.adapter, ctx.params.id);
-          if (!doc || doc.partner !== (ctx.params.partner ?? null)) throw new NotFoundError(`Application ${ctx.params.id} not found`);
+          if (!doc || doc.partner !== (ctx.params.partner ?? null)) throw new NotFoundError('Application not found');
           return applicationView(doc);
         },
       },
