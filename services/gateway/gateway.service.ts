@@ -15,6 +15,7 @@ import { insurerServiceName } from '../insurers/insurer.service';
 import { ApplicationRateLimiter } from './rate-limit';
 import { attachSocketGateway, type SocketGateway } from './socket';
 import { openApiDocument } from './openapi';
+import { projectRoot } from '../../lib/project-root';
 
 interface Meta {
   user?: { partner: string };
@@ -50,12 +51,6 @@ export function sendProblem(res: ServerResponse, err: unknown): void {
   res.end(JSON.stringify(problem));
 }
 
-export function publicDir(): string {
-  // compiled code runs from dist/services/gateway, sources from services/gateway: public/ sits at the top
-  const fromSource = path.resolve(__dirname, '..', '..', 'public');
-  const fromDist = path.resolve(__dirname, '..', '..', '..', 'public');
-  return __dirname.includes(`${path.sep}dist${path.sep}`) ? fromDist : fromSource;
-}
 
 export function createGatewayService(config: AppConfig): ServiceSchema {
   const schema: ServiceSchema<Record<string, unknown>, Record<string, never>, Record<string, never>, Gateway> = {
@@ -96,7 +91,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           aliases: { 'GET /openapi.json': 'gateway.openapi' },
         },
       ],
-      assets: { folder: publicDir(), options: { index: 'index.html' } },
+      assets: { folder: path.join(projectRoot(), 'public'), options: { index: 'index.html' } },
       onError(this: Gateway, _req: IncomingMessage, res: ServerResponse, err: Error) {
         if (toProblem(err).status >= 500) this.logger.error('request failed', err);
         sendProblem(res, err);

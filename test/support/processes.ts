@@ -2,9 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { projectRoot } from '../../lib/project-root';
 
-// the repository root, whether this file runs from test/support or compiled from dist/test/support
-const ROOT = path.resolve(__dirname, '..', '..', ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []));
+const ROOT = projectRoot();
 
 /** Distinct free ports: every probe stays open until all are taken, so none is handed out twice. */
 export async function freePorts(count: number): Promise<number[]> {
