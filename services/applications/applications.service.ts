@@ -9,14 +9,15 @@ import type { AppConfig } from '../../lib/config';
 import { validateApplication } from '../../lib/application/validate';
 import { todayInMoscow } from '../../lib/dates';
 import { INSURERS } from '../../lib/insurers/catalog';
-import { ApplicationValidationError, ConflictError, NotFoundError } from '../../lib/errors';
+import { ApplicationValidationError, NotFoundError } from '../../lib/errors';
 import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
-import { bestOffer, isFinal, orderedQuotes, pendingQuote } from '../../lib/quotes/view';
+import { isFinal, pendingQuote } from '../../lib/quotes/view';
 import type { Quote } from '../../lib/quotes/types';
-import { stableStringify } from '../../lib/stable-json';
 import { dbMixin, openExtraCollection } from '../../mixins/db.mixin';
 import { sendToChannel } from '../../mixins/channels';
-import { findApplication, isDuplicateKeyError, markCompleted, settleQuote, type ApplicationDoc, type IdempotencyDoc } from './store';
+import { findApplication, markCompleted, settleQuote, type ApplicationDoc } from './store';
+import { IdempotencyRecords } from './idempotency';
+import { applicationView, createdAnswer, tokenMatches } from './views';
 
 interface CreateParams {
   application: unknown;
@@ -26,7 +27,8 @@ interface CreateParams {
 }
 
 interface Vars {
-  idempotency: DbAdapter;
+  idempotency: IdempotencyRecords;
+  idempotencyStore: DbAdapter;
   sweepTimer?: NodeJS.Timeout;
   sweeping: boolean;
 }
@@ -39,34 +41,6 @@ interface Methods {
   complete(this: ApplicationsService, id: string): Promise<void>;
   sweep(this: ApplicationsService): Promise<void>;
   resume(this: ApplicationsService): Promise<void>;
-}
-
-const hash = (text: string) => crypto.createHash('sha256').update(text).digest('base64url');
-
-function createdAnswer(doc: ApplicationDoc) {
-  return { id: doc._id, token: doc.token, status: 'quoting' as const, createdAt: doc.createdAt, deadline: doc.deadline, insurers: doc.insurers };
-}
-
-export function applicationView(doc: ApplicationDoc) {
-  const quotes = orderedQuotes(doc.insurers, doc.quotes);
-  const best = bestOffer(quotes);
-  return {
-    id: doc._id,
-    status: doc.status,
-    createdAt: doc.createdAt,
-    deadline: doc.deadline,
-    ...(doc.completedAt ? { completedAt: doc.completedAt } : {}),
-    insurers: doc.insurers,
-    quotes,
-    ...(best ? { bestOffer: best } : {}),
-  };
-}
-
-function tokenMatches(doc: ApplicationDoc, token: unknown): boolean {
-  if (typeof token !== 'string') return false;
-  const a = Buffer.from(hash(doc.token));
-  const b = Buffer.from(hash(token));
-  return crypto.timingSafeEqual(a, b);
 }
 
 export function createApplicationsService(config: AppConfig, options: { redispatchOnStart: boolean }): ServiceSchema {
@@ -85,17 +59,10 @@ export function createApplicationsService(config: AppConfig, options: { redispat
         async handler(this: ApplicationsService, ctx: Context<CreateParams>) {
           const { partner = null, idempotencyKey } = ctx.params;
           const now = Date.now();
-          let idemId: string | undefined;
-          let requestHash = '';
-          if (idempotencyKey) {
-            idemId = hash(`${partner}\n${idempotencyKey}`);
-            requestHash = hash(stableStringify(ctx.params.application));
-            const known = (await this.idempotency.findOne({ _id: idemId } as never)) as IdempotencyDoc | null;
-            if (known && known.createdAtMs > now - config.idempotencyTtlMs) {
-              if (known.requestHash !== requestHash) throw new ConflictError('This Idempotency-Key was used with a different body');
-              return known.response;
-            }
-            if (known) await this.idempotency.removeMany({ _id: idemId } as never);
+          const idempotent = idempotencyKey ? this.idempotency.request(partner, idempotencyKey, ctx.params.application) : undefined;
+          if (idempotent) {
+            const first = await this.idempotency.recall(idempotent, now);
+            if (first !== undefined) return first;
           }
 
           const checked = validateApplication(ctx.params.application, todayInMoscow(new Date(now)));
@@ -123,16 +90,12 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           await this.adapter.insert(doc);
           const answer = createdAnswer(doc);
 
-          if (idemId) {
-            try {
-              await this.idempotency.insert({ _id: idemId, requestHash, response: answer, createdAtMs: now } satisfies IdempotencyDoc);
-            } catch (err) {
-              if (!isDuplicateKeyError(err)) throw err;
-              // a concurrent request with the same key won: drop ours and answer as it did
+          if (idempotent) {
+            const winner = await this.idempotency.remember(idempotent, answer, now);
+            if (winner !== undefined) {
+              // a concurrent request with the same key recorded first: ours never existed
               await this.adapter.removeMany({ _id: id } as never);
-              const winner = (await this.idempotency.findOne({ _id: idemId } as never)) as IdempotencyDoc;
-              if (winner.requestHash !== requestHash) throw new ConflictError('This Idempotency-Key was used with a different body');
-              return winner.response;
+              return winner;
             }
           }
 
@@ -260,14 +223,15 @@ export function createApplicationsService(config: AppConfig, options: { redispat
     },
 
     async started(this: ApplicationsService) {
-      this.idempotency = await openExtraCollection(config, 'idempotency', this.broker, this);
+      this.idempotencyStore = await openExtraCollection(config, 'idempotency', this.broker, this);
+      this.idempotency = new IdempotencyRecords(this.idempotencyStore, config.idempotencyTtlMs);
       this.sweeping = false;
       this.sweepTimer = setInterval(() => void this.sweep(), config.deadlineSweepMs);
     },
 
     async stopped(this: ApplicationsService) {
       clearInterval(this.sweepTimer);
-      await this.idempotency?.disconnect();
+      await this.idempotencyStore?.disconnect();
     },
   };
   return schema as unknown as ServiceSchema;

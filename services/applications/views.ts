@@ -1,0 +1,32 @@
+/** What clients see of a stored application, and the token check that guards it. */
+import crypto from 'node:crypto';
+import { bestOffer, orderedQuotes } from '../../lib/quotes/view';
+import type { ApplicationDoc } from './store';
+
+const hash = (text: string) => crypto.createHash('sha256').update(text).digest('base64url');
+
+export function createdAnswer(doc: ApplicationDoc) {
+  return { id: doc._id, token: doc.token, status: 'quoting' as const, createdAt: doc.createdAt, deadline: doc.deadline, insurers: doc.insurers };
+}
+
+export function applicationView(doc: ApplicationDoc) {
+  const quotes = orderedQuotes(doc.insurers, doc.quotes);
+  const best = bestOffer(quotes);
+  return {
+    id: doc._id,
+    status: doc.status,
+    createdAt: doc.createdAt,
+    deadline: doc.deadline,
+    ...(doc.completedAt ? { completedAt: doc.completedAt } : {}),
+    insurers: doc.insurers,
+    quotes,
+    ...(best ? { bestOffer: best } : {}),
+  };
+}
+
+export function tokenMatches(doc: ApplicationDoc, token: unknown): boolean {
+  if (typeof token !== 'string') return false;
+  const a = Buffer.from(hash(doc.token));
+  const b = Buffer.from(hash(token));
+  return crypto.timingSafeEqual(a, b);
+}
