@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { INSURERS, findInsurer } from './insurers/catalog';
 
 export const SERVICE_PARTS = ['gateway', 'applications', 'insurers', 'offers-stream', 'sandbox'] as const;
 export type ServicePart = (typeof SERVICE_PARTS)[number];
@@ -53,6 +54,7 @@ export interface AppConfig {
   partnerKeys: Map<string, string>; // api key -> partner name
   bodyLimit: string;
   deadlineSweepMs: number;
+  disabledInsurers: ReadonlySet<string>; // answered `unavailable` without being asked
   idempotencyTtlMs: number;
   insurerCalls: InsurerCallSettings;
   logLevel: string;
@@ -106,6 +108,14 @@ function parseServices(raw: string | undefined): ServicePart[] {
   return parts as ServicePart[];
 }
 
+function parseDisabledInsurers(raw: string | undefined): ReadonlySet<string> {
+  const codes = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const code of codes) {
+    if (!findInsurer(code)) throw new ConfigError(`DISABLED_INSURERS: unknown insurer "${code}"; known: ${INSURERS.map((i) => i.code).join(', ')}`);
+  }
+  return new Set(codes);
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
   if (production && !env.PARTNER_KEYS) throw new ConfigError('PARTNER_KEYS is required with NODE_ENV=production');
@@ -131,6 +141,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     partnerKeys: parsePartnerKeys(env.PARTNER_KEYS ?? 'demo:demo-key'),
     bodyLimit: '1mb',
     deadlineSweepMs: int(env, 'DEADLINE_SWEEP_MS', 200, 10),
+    disabledInsurers: parseDisabledInsurers(env.DISABLED_INSURERS),
     idempotencyTtlMs: 24 * 3600_000,
     insurerCalls: {
       callTimeoutMs: int(env, 'INSURER_CALL_TIMEOUT_MS', 5_000, 1),

@@ -73,7 +73,12 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           const deadlineMs = now + config.quoteDeadlineMs;
           const insurers = INSURERS.map(({ code, name }) => ({ code, name }));
           const quotes: Record<string, Quote> = {};
-          for (const insurer of insurers) quotes[insurer.code] = pendingQuote(id, insurer, createdAt);
+          for (const insurer of insurers) {
+            quotes[insurer.code] = config.disabledInsurers.has(insurer.code)
+              ? { ...pendingQuote(id, insurer, createdAt), status: 'unavailable', reason: 'страховая временно отключена' }
+              : pendingQuote(id, insurer, createdAt);
+          }
+          const asked = insurers.filter((i) => quotes[i.code].status === 'pending').map((i) => i.code);
           const doc: ApplicationDoc = {
             _id: id,
             token: crypto.randomBytes(24).toString('base64url'),
@@ -99,8 +104,13 @@ export function createApplicationsService(config: AppConfig, options: { redispat
             }
           }
 
-          const request: QuoteRequested = { applicationId: id, application: doc.application, deadlineMs, insurers: insurers.map((i) => i.code) };
-          await sendToChannel(this.broker, QUOTE_REQUESTED, request);
+          for (const quote of Object.values(quotes)) if (quote.status !== 'pending') this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+          if (asked.length > 0) {
+            const request: QuoteRequested = { applicationId: id, application: doc.application, deadlineMs, insurers: asked };
+            await sendToChannel(this.broker, QUOTE_REQUESTED, request);
+          } else {
+            await this.completeIfSettled(id);
+          }
           return answer;
         },
       },

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     ['SERVICES', 'gateway,teleport'],
     ['PARTNER_KEYS', 'nocolon'],
     ['SANDBOX_LATENCY_SCALE', 'fast'],
+    ['DISABLED_INSURERS', 'no-such-insurer'],
   ])('%s=%s is a clear configuration error', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
