@@ -5,6 +5,7 @@
  *
  *   npm run bench                      # N=500 C=50
  *   BENCH_N=2000 BENCH_C=200 npm run bench
+ *   BENCH_SYSTEM_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench   # profile the system
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     RATE_LIMIT_PER_MINUTE: '100000000',
     LOG_LEVEL: 'error',
+    NODE_EXTRA_ARGS: process.env.BENCH_SYSTEM_NODE_ARGS ?? '',
   });
   const base = `http://127.0.0.1:${port}`;
   try {

@@ -28,7 +28,8 @@ export interface NodeProcess {
 
 export function startNode(script: 'bin/start.js' | 'sandbox/main.js', env: Record<string, string>): NodeProcess {
   let output = '';
-  const child = spawn(process.execPath, ['--disable-warning=DEP0174', path.join(ROOT, 'dist', script)], {
+  const nodeArgs = (env.NODE_EXTRA_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof for profiling a bench
+  const child = spawn(process.execPath, ['--disable-warning=DEP0174', ...nodeArgs, path.join(ROOT, 'dist', script)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
