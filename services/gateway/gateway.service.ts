@@ -8,7 +8,7 @@ import ApiGateway from 'moleculer-web';
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import type { AppConfig } from '../../lib/config';
 import { INSURERS } from '../../lib/insurers/catalog';
-import { UnauthorizedError } from '../../lib/errors';
+import { NotFoundError, UnauthorizedError } from '../../lib/errors';
 import { toProblem } from '../../lib/problem';
 import { SOCKET_PUSH_EVENT, type SocketPush } from '../../lib/channels';
 import { insurerServiceName } from '../insurers/insurer.service';
@@ -61,6 +61,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
       port: config.port,
       ip: config.host,
       log4XXResponses: false,
+      optimizeOrder: false, // aliases match in the order written: the catch-all 404 must come last
       logRequest: 'debug',
       logResponse: 'debug',
       routes: [
@@ -77,6 +78,9 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
             'GET /applications/:id': 'gateway.getApplication',
             'GET /insurers': 'gateway.insurers',
             'GET /health': 'gateway.health',
+            // last, so that nothing under /api/v1 falls through to the page's static files
+            '* /': 'gateway.notFound',
+            '* /*rest': 'gateway.notFound',
           },
           onBeforeCall(ctx: Context<unknown, Meta>, _route: unknown, req: IncomingMessage) {
             const key = req.headers['idempotency-key'];
@@ -148,6 +152,12 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           return { status: ready ? 'ok' : 'not-ready', nodeID: this.broker.nodeID, uptimeSec: Math.round(process.uptime()) };
         },
       },
+      notFound: {
+        visibility: 'published',
+        handler() {
+          throw new NotFoundError('No such route');
+        },
+      },
       openapi: {
         visibility: 'published',
         handler() {
@@ -164,7 +174,8 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
 
     methods: {
       authenticate(this: Gateway, _ctx: Context, _route: unknown, req: IncomingMessage & { $action?: { name?: string } }) {
-        if (req.$action?.name === 'gateway.health') return null;
+        // health needs no key, and an unknown route is 404 whoever asks
+        if (req.$action?.name === 'gateway.health' || req.$action?.name === 'gateway.notFound') return null;
         const key = req.headers['x-api-key'];
         const partner = typeof key === 'string' ? config.partnerKeys.get(key) : undefined;
         if (!partner) throw new UnauthorizedError();

@@ -201,6 +201,13 @@ describe('routing', () => {
     expectProblem(await call(system, DEMO, 'GET', '/api/v1/no-such-route'), 404);
   });
 
+  it.each(['/api/v1', '/api/v1/', '/api/v1/index.html', '/api/v1/app.js'])('%s is an API path, never the page: 404 with or without a key', async (route) => {
+    expectProblem(await call(system, DEMO, 'GET', route), 404);
+    const anonymous = await fetch(`${system.baseUrl}${route}`);
+    expect(anonymous.status).toBe(404);
+    expect(anonymous.headers.get('content-type')).toMatch(/application\/problem\+json/);
+  });
+
   it.each<[string, string]>([
     ['DELETE', '/api/v1/applications'],
     ['PUT', '/api/v1/insurers'],
