@@ -13,13 +13,33 @@ import type { AppConfig } from '../lib/config';
 /** CRUD actions the moleculer-db mixin would publish: ours are explicit, these stay off. */
 const MIXIN_ACTIONS_OFF = ['find', 'count', 'list', 'create', 'insert', 'get', 'update', 'remove'];
 
+/** NeDB appends every update to its file; compacting now and then keeps the file near the data's size. */
+const COMPACTION_INTERVAL_MS = 5 * 60_000;
+
+interface EmbeddedStore {
+  db?: { setAutocompactionInterval?(ms: number): void; stopAutocompaction?(): void };
+}
+
+function startCompaction(adapter: DbAdapter): void {
+  (adapter as EmbeddedStore).db?.setAutocompactionInterval?.(COMPACTION_INTERVAL_MS);
+}
+
+function stopCompaction(adapter: DbAdapter): void {
+  (adapter as EmbeddedStore).db?.stopAutocompaction?.();
+}
+
+export async function closeExtraCollection(adapter: DbAdapter): Promise<void> {
+  stopCompaction(adapter);
+  await adapter.disconnect();
+}
+
 export function createAdapter(config: Pick<AppConfig, 'mongoUri' | 'dataDir'>, collection: string): DbAdapter {
   if (config.mongoUri) return new MongoAdapter(config.mongoUri) as unknown as DbAdapter;
   fs.mkdirSync(config.dataDir, { recursive: true });
   return new MemoryAdapter({ filename: path.join(config.dataDir, `${collection}.db`) }) as unknown as DbAdapter;
 }
 
-/** A second collection owned by the same service (connect/disconnect are the caller's). */
+/** A second collection owned by the same service; close it with closeExtraCollection. */
 export async function openExtraCollection(
   config: Pick<AppConfig, 'mongoUri' | 'dataDir'>,
   collection: string,
@@ -31,6 +51,7 @@ export async function openExtraCollection(
   const view = Object.create(service, { schema: { value: { ...service.schema, collection } } }) as Service;
   adapter.init(broker, view);
   await adapter.connect();
+  startCompaction(adapter);
   return adapter;
 }
 
@@ -42,5 +63,11 @@ export function dbMixin(config: Pick<AppConfig, 'mongoUri' | 'dataDir'>, collect
     adapter: createAdapter(config, collection),
     collection,
     actions,
+    started(this: Service & { adapter: DbAdapter }) {
+      startCompaction(this.adapter);
+    },
+    stopped(this: Service & { adapter: DbAdapter }) {
+      stopCompaction(this.adapter);
+    },
   } as Partial<ServiceSchema>;
 }

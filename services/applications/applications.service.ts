@@ -13,7 +13,7 @@ import { ApplicationValidationError, NotFoundError } from '../../lib/errors';
 import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
 import { isFinal, pendingQuote } from '../../lib/quotes/view';
 import type { Quote } from '../../lib/quotes/types';
-import { dbMixin, openExtraCollection } from '../../mixins/db.mixin';
+import { closeExtraCollection, dbMixin, openExtraCollection } from '../../mixins/db.mixin';
 import { sendToChannel } from '../../mixins/channels';
 import { findApplication, markCompleted, settleQuote, type ApplicationDoc } from './store';
 import { IdempotencyRecords } from './idempotency';
@@ -241,7 +241,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
 
     async stopped(this: ApplicationsService) {
       clearInterval(this.sweepTimer);
-      await this.idempotencyStore?.disconnect();
+      if (this.idempotencyStore) await closeExtraCollection(this.idempotencyStore);
     },
   };
   return schema as unknown as ServiceSchema;

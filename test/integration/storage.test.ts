@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ServiceBroker, type Service } from 'moleculer';
 import type { DbAdapter } from 'moleculer-db';
-import { openExtraCollection } from '../../mixins/db.mixin';
+import { closeExtraCollection, openExtraCollection } from '../../mixins/db.mixin';
 import { findApplication, isDuplicateKeyError, markCompleted, settleQuote, type ApplicationDoc } from '../../services/applications/store';
 import type { Quote } from '../../lib/quotes/types';
 import { sampleApplication } from '../unit/fixtures/application';
@@ -50,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await adapter.removeMany({} as never);
-  await adapter.disconnect();
+  await closeExtraCollection(adapter);
   await broker.stop();
 });
 
