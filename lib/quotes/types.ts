@@ -1,7 +1,6 @@
 import type { Coefficients } from '../tariff/types';
 
 export type QuoteStatus = 'pending' | 'offer' | 'declined' | 'failed' | 'unavailable' | 'timeout';
-export const FINAL_QUOTE_STATUSES: readonly QuoteStatus[] = ['offer', 'declined', 'failed', 'unavailable', 'timeout'];
 
 export interface InsurerRef {
   code: string;

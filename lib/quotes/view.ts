@@ -1,6 +1,5 @@
 /** How stored quotes are shown: in catalog order, with the cheapest offer picked out. */
 import type { InsurerRef, Quote } from './types';
-import { FINAL_QUOTE_STATUSES } from './types';
 
 export function orderedQuotes(insurers: readonly InsurerRef[], quotes: Record<string, Quote>): Quote[] {
   return insurers.map((i) => quotes[i.code]).filter((q): q is Quote => q !== undefined);
@@ -13,10 +12,6 @@ export function bestOffer(quotes: readonly Quote[]): Quote | undefined {
     if (!best || q.premium < (best.premium as number)) best = q;
   }
   return best;
-}
-
-export function isFinal(quote: Quote): boolean {
-  return FINAL_QUOTE_STATUSES.includes(quote.status);
 }
 
 export function pendingQuote(applicationId: string, insurer: InsurerRef, at: string): Quote {

@@ -11,7 +11,7 @@ import { todayInMoscow } from '../../lib/dates';
 import { INSURERS } from '../../lib/insurers/catalog';
 import { ApplicationValidationError, NotFoundError } from '../../lib/errors';
 import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
-import { isFinal, pendingQuote } from '../../lib/quotes/view';
+import { pendingQuote } from '../../lib/quotes/view';
 import type { Quote } from '../../lib/quotes/types';
 import { closeExtraCollection, dbMixin, openExtraCollection } from '../../mixins/db.mixin';
 import { sendToChannel } from '../../mixins/channels';
@@ -38,7 +38,7 @@ type ApplicationsService = Service & Vars & { adapter: DbAdapter } & Methods;
 interface Methods {
   expire(this: ApplicationsService, doc: ApplicationDoc): Promise<void>;
   completeIfSettled(this: ApplicationsService, id: string): Promise<void>;
-  complete(this: ApplicationsService, id: string): Promise<void>;
+  complete(this: ApplicationsService, id: string, whenSettled?: boolean): Promise<void>;
   sweep(this: ApplicationsService): Promise<void>;
   resume(this: ApplicationsService): Promise<void>;
 }
@@ -91,6 +91,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
             application: checked.value,
             insurers,
             quotes,
+            pending: asked.length,
           };
           await this.adapter.insert(doc);
           const answer = createdAnswer(doc);
@@ -174,13 +175,12 @@ export function createApplicationsService(config: AppConfig, options: { redispat
     },
 
     methods: {
-      async completeIfSettled(id: string) {
-        const doc = await findApplication(this.adapter, id);
-        if (doc && doc.status === 'quoting' && Object.values(doc.quotes).every(isFinal)) await this.complete(id);
+      completeIfSettled(id: string) {
+        return this.complete(id, true);
       },
 
-      async complete(id: string) {
-        if (!(await markCompleted(this.adapter, id, new Date().toISOString()))) return;
+      async complete(id: string, whenSettled = false) {
+        if (!(await markCompleted(this.adapter, id, new Date().toISOString(), whenSettled))) return;
         const doc = await findApplication(this.adapter, id);
         if (!doc) return;
         const view = applicationView(doc);

@@ -16,6 +16,7 @@ export interface ApplicationDoc {
   application: Application;
   insurers: InsurerRef[];
   quotes: Record<string, Quote>;
+  pending: number; // quotes still pending: kept with each transition, so completion needs no read
 }
 
 export interface IdempotencyDoc {
@@ -33,14 +34,18 @@ export async function settleQuote(adapter: DbAdapter, quote: Quote): Promise<boo
   const code = quote.insurer.code;
   const changed = await adapter.updateMany(
     { _id: quote.applicationId, status: 'quoting', [`quotes.${code}.status`]: 'pending' } as never,
-    { $set: { [`quotes.${code}`]: quote } },
+    { $set: { [`quotes.${code}`]: quote }, $inc: { pending: -1 } },
   );
   return changed === 1;
 }
 
-/** Flips quoting → completed once, whichever node or timer gets there first. */
-export async function markCompleted(adapter: DbAdapter, id: string, completedAt: string): Promise<boolean> {
-  const changed = await adapter.updateMany({ _id: id, status: 'quoting' } as never, { $set: { status: 'completed', completedAt } });
+/**
+ * Flips quoting → completed once, whichever node or timer gets there first. `whenSettled` flips
+ * only when no quote is pending any more; the deadline completes whatever is left.
+ */
+export async function markCompleted(adapter: DbAdapter, id: string, completedAt: string, whenSettled = false): Promise<boolean> {
+  const query = whenSettled ? { _id: id, status: 'quoting', pending: 0 } : { _id: id, status: 'quoting' };
+  const changed = await adapter.updateMany(query as never, { $set: { status: 'completed', completedAt } });
   return changed === 1;
 }
 

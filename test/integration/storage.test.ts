@@ -36,6 +36,7 @@ function doc(id: string, codes: string[]): ApplicationDoc {
     application: sampleApplication(),
     insurers: codes.map((code) => ({ code, name: code })),
     quotes,
+    pending: codes.length,
   };
 }
 
@@ -73,6 +74,18 @@ describe(`storage on ${backend}`, () => {
     expect(stored?.quotes['sever-shield'].status).toBe('pending');
   });
 
+  test('each transition counts down `pending`; completion when settled waits for zero', async () => {
+    await adapter.insert(doc('a6', ['alpha', 'beta']));
+    expect(await settleQuote(adapter, offer('a6', 'alpha', 10))).toBe(true);
+    expect(await settleQuote(adapter, offer('a6', 'alpha', 10))).toBe(false); // a duplicate does not count twice
+    expect((await findApplication(adapter, 'a6'))?.pending).toBe(1);
+    expect(await markCompleted(adapter, 'a6', new Date().toISOString(), true)).toBe(false);
+    expect(await settleQuote(adapter, offer('a6', 'beta', 20))).toBe(true);
+    expect((await findApplication(adapter, 'a6'))?.pending).toBe(0);
+    const raced = await Promise.all(Array.from({ length: 5 }, () => markCompleted(adapter, 'a6', new Date().toISOString(), true)));
+    expect(raced.filter(Boolean)).toHaveLength(1);
+  });
+
   test('completion flips exactly once, even when raced', async () => {
     await adapter.insert(doc('a3', ['alpha']));
     const results = await Promise.all(Array.from({ length: 10 }, () => markCompleted(adapter, 'a3', new Date().toISOString())));
@@ -89,6 +102,7 @@ describe(`storage on ${backend}`, () => {
     expect(settled.every(Boolean)).toBe(true);
     const stored = await findApplication(adapter, 'a4');
     expect(Object.values(stored?.quotes ?? {}).map((q) => q.status)).toEqual(codes.map(() => 'offer'));
+    expect(stored?.pending).toBe(0);
   });
 
   test('a second document with the same id is refused as a duplicate key', async () => {
