@@ -17,11 +17,32 @@ const MIXIN_ACTIONS_OFF = ['find', 'count', 'list', 'create', 'insert', 'get', '
 const COMPACTION_INTERVAL_MS = 5 * 60_000;
 
 interface EmbeddedStore {
-  db?: { setAutocompactionInterval?(ms: number): void; stopAutocompaction?(): void };
+  db?: {
+    setAutocompactionInterval?(ms: number): void;
+    stopAutocompaction?(): void;
+    ensureIndex?(options: { fieldName: string }): Promise<void>;
+  };
+}
+
+interface MongoStore {
+  collection?: { createIndex(spec: Record<string, 1 | -1>): Promise<unknown> };
 }
 
 function startCompaction(adapter: DbAdapter): void {
   (adapter as EmbeddedStore).db?.setAutocompactionInterval?.(COMPACTION_INTERVAL_MS);
+}
+
+/**
+ * Indexes for the fields a service queries by, so a periodic query (the deadline sweep) does not
+ * scan the whole history. NeDB indexes one field; MongoDB gets the compound index as written.
+ */
+export async function ensureIndexes(adapter: DbAdapter, indexes: ReadonlyArray<Record<string, 1 | -1>>): Promise<void> {
+  const embedded = (adapter as EmbeddedStore).db;
+  const mongo = (adapter as MongoStore).collection;
+  for (const spec of indexes) {
+    if (mongo) await mongo.createIndex(spec);
+    else await embedded?.ensureIndex?.({ fieldName: Object.keys(spec)[0] });
+  }
 }
 
 function stopCompaction(adapter: DbAdapter): void {
@@ -55,7 +76,11 @@ export async function openExtraCollection(
   return adapter;
 }
 
-export function dbMixin(config: Pick<AppConfig, 'mongoUri' | 'dataDir'>, collection: string): Partial<ServiceSchema> {
+export function dbMixin(
+  config: Pick<AppConfig, 'mongoUri' | 'dataDir'>,
+  collection: string,
+  indexes: ReadonlyArray<Record<string, 1 | -1>> = [],
+): Partial<ServiceSchema> {
   const actions: Record<string, false> = {};
   for (const name of MIXIN_ACTIONS_OFF) actions[name] = false;
   return {
@@ -63,8 +88,9 @@ export function dbMixin(config: Pick<AppConfig, 'mongoUri' | 'dataDir'>, collect
     adapter: createAdapter(config, collection),
     collection,
     actions,
-    started(this: Service & { adapter: DbAdapter }) {
+    async started(this: Service & { adapter: DbAdapter }) {
       startCompaction(this.adapter);
+      await ensureIndexes(this.adapter, indexes);
     },
     stopped(this: Service & { adapter: DbAdapter }) {
       stopCompaction(this.adapter);

@@ -39,6 +39,7 @@ export class InsurerHttpClient {
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     const onCancel = () => abort.abort();
     cancel?.addEventListener('abort', onCancel, { once: true });
+    let answer: { status: number; retryAfter: string | string[] | undefined; text: string };
     try {
       const response = await this.pool.request({
         method: request.method,
@@ -47,17 +48,16 @@ export class InsurerHttpClient {
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: abort.signal,
       });
-      const text = await response.body.text();
-      return this.interpret(response.statusCode, response.headers['retry-after'], text);
+      answer = { status: response.statusCode, retryAfter: response.headers['retry-after'], text: await response.body.text() };
     } catch (err) {
       if (cancel?.aborted) throw new InterruptedError(`${this.code} call`);
       if (abort.signal.aborted) throw new InsurerCallTimeoutError(this.code, timeoutMs);
-      if (isTyped(err)) throw err;
       throw new InsurerTransientError(`${this.code}: ${(err as Error).message || 'connection failed'}`, { insurer: this.code });
     } finally {
       clearTimeout(timer);
       cancel?.removeEventListener('abort', onCancel);
     }
+    return this.interpret(answer.status, answer.retryAfter, answer.text);
   }
 
   /** Drops open connections at once: in-flight calls were already cancelled by the shutdown signal. */
@@ -77,8 +77,4 @@ export class InsurerHttpClient {
     if (status >= 500) throw new InsurerTransientError(`${this.code} answered ${status}`, { insurer: this.code, status });
     throw new InsurerRejectedError(this.code, status, text.slice(0, 200));
   }
-}
-
-function isTyped(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string' && 'code' in err;
 }

@@ -37,7 +37,6 @@ type ApplicationsService = Service & Vars & { adapter: DbAdapter } & Methods;
 
 interface Methods {
   expire(this: ApplicationsService, doc: ApplicationDoc): Promise<void>;
-  completeIfSettled(this: ApplicationsService, id: string): Promise<void>;
   complete(this: ApplicationsService, id: string, whenSettled?: boolean): Promise<void>;
   sweep(this: ApplicationsService): Promise<void>;
   resume(this: ApplicationsService): Promise<void>;
@@ -46,7 +45,8 @@ interface Methods {
 export function createApplicationsService(config: AppConfig, options: { redispatchOnStart: boolean }): ServiceSchema {
   const schema: ServiceSchema<Record<string, never>, Methods, Vars, ApplicationsService> = {
     name: 'applications',
-    mixins: [dbMixin(config, 'applications')],
+    // the sweep asks for quoting applications; a partner's list is by partner, newest first
+    mixins: [dbMixin(config, 'applications', [{ status: 1, deadlineMs: 1 }, { partner: 1, createdAtMs: -1 }])],
 
     actions: {
       create: {
@@ -110,7 +110,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
             const request: QuoteRequested = { applicationId: id, application: doc.application, deadlineMs, insurers: asked };
             await sendToChannel(this.broker, QUOTE_REQUESTED, request);
           } else {
-            await this.completeIfSettled(id);
+            await this.complete(id, true);
           }
           return answer;
         },
@@ -161,7 +161,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           const quote = payload as Quote;
           if (!(await settleQuote(this.adapter, quote))) return;
           this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
-          await this.completeIfSettled(quote.applicationId);
+          await this.complete(quote.applicationId, true);
         },
       },
     },
@@ -175,10 +175,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
     },
 
     methods: {
-      completeIfSettled(id: string) {
-        return this.complete(id, true);
-      },
-
+      /** `whenSettled`: only if no quote is pending; without it (the deadline) whatever is left. */
       async complete(id: string, whenSettled = false) {
         if (!(await markCompleted(this.adapter, id, new Date().toISOString(), whenSettled))) return;
         const doc = await findApplication(this.adapter, id);
@@ -222,7 +219,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
         for (const doc of open) {
           const waiting = Object.values(doc.quotes).filter((q) => q.status === 'pending').map((q) => q.insurer.code);
           if (waiting.length === 0) {
-            await this.completeIfSettled(doc._id);
+            await this.complete(doc._id, true);
             continue;
           }
           const request: QuoteRequested = { applicationId: doc._id, application: doc.application, deadlineMs: doc.deadlineMs, insurers: waiting };
