@@ -3,7 +3,7 @@ import type { IsoDate } from './application/types';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-export interface CalendarDate {
+interface CalendarDate {
   year: number;
   month: number; // 1..12
   day: number;
@@ -20,7 +20,7 @@ export function parseIsoDate(value: unknown): CalendarDate | undefined {
   return { year, month, day };
 }
 
-export function daysInMonth(year: number, month: number): number {
+function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 

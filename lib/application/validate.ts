@@ -10,8 +10,6 @@ import { Checker, Scope, isRecord, type Draft } from './rules/read';
 import { checkVehicle } from './rules/vehicle';
 import type { Application, FieldError, IsoDate, ValidationResult } from './types';
 
-export { normalizePlate } from './normalize';
-
 // Errors are collected policy-first (others depend on its start date) but read best in form order.
 const FORM_ORDER = ['vehicle', 'owner', 'unlimitedDrivers', 'drivers', 'policy'];
 
@@ -35,7 +33,7 @@ function validate(input: unknown, today: IsoDate): ValidationResult {
   const checker = new Checker(today);
   const root = new Scope(checker, input, '');
   const policy = checkPolicy(root);
-  const vehicle = checkVehicle(root, policy?.startDate);
+  const vehicle = checkVehicle(root);
   const owner = checkOwner(root);
   const { unlimitedDrivers, drivers } = checkDrivers(root, policy?.startDate);
   if (checker.errors.length > 0) return refuse(checker.errors);

@@ -1,4 +1,5 @@
 /** КБМ: the coefficient of a bonus-malus class, and the sandbox's stand-in for the RSA AIS lookup. */
+import { toCyrillic } from '../application/normalize';
 import type { IsoDate } from '../application/types';
 import { KBM_TABLES, inForce } from './tables';
 import type { KbmClass } from './types';
@@ -23,10 +24,7 @@ const CLASS_WEIGHTS: readonly (readonly [KbmClass, number])[] = [
 ];
 const WEIGHT_TOTAL = CLASS_WEIGHTS.reduce((sum, [, w]) => sum + w, 0);
 
-// Latin look-alikes of the Cyrillic letters allowed in document series, so "77AB" and "77АВ" agree
-const LATIN_TO_CYRILLIC: Readonly<Record<string, string>> = {
-  A: 'А', B: 'В', E: 'Е', K: 'К', M: 'М', H: 'Н', O: 'О', P: 'Р', C: 'С', T: 'Т', Y: 'У', X: 'Х',
-};
+const UTF8 = new TextEncoder();
 
 /**
  * A deterministic pseudo-class for a licence (or passport) series + number, since the sandbox has
@@ -46,16 +44,15 @@ export function deriveKbmClass(documentKey: string): KbmClass {
   throw new Error('unreachable: slot beyond the class weights');
 }
 
+/** Every separator goes, not only the whitespace `compactUpper` drops: "77ab-123456" is "77АВ123456". */
 function normaliseDocumentKey(key: string): string {
-  return key
-    .toUpperCase()
-    .replace(/[^\p{L}\p{N}]/gu, '')
-    .replace(/[ABEKMHOPCTYX]/g, (ch) => LATIN_TO_CYRILLIC[ch]);
+  // Latin look-alikes of the Cyrillic letters allowed in document series, so "77AB" and "77АВ" agree
+  return toCyrillic(key.toUpperCase().replace(/[^\p{L}\p{N}]/gu, ''));
 }
 
 function fnv1a32(text: string): number {
   let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(text)) {
+  for (const byte of UTF8.encode(text)) {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193);
   }

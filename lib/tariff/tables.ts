@@ -24,12 +24,12 @@ export function inForce<T extends Versioned>(versions: readonly T[], on: IsoDate
 }
 
 /** ТБ corridor, category B, individuals. */
-export const BASE_RATE_CORRIDORS: readonly BaseRateCorridor[] = [
+const BASE_RATE_CORRIDORS: readonly BaseRateCorridor[] = [
   { effectiveFrom: '2022-09-01', min: 1646, max: 7535 },
   { effectiveFrom: '2025-12-09', min: 1399, max: 8665 },
 ];
 
-export type KbmKey = `${KbmClass}`;
+type KbmKey = `${KbmClass}`;
 
 export const KBM_TABLES: readonly (Versioned & { byClass: Readonly<Record<KbmKey, number>> })[] = [
   {
@@ -53,7 +53,7 @@ interface KvsTable extends Versioned {
   cells: readonly (readonly (number | null)[])[]; // null: "—", experience the law cannot produce
 }
 
-export const KVS_TABLES: readonly KvsTable[] = [
+const KVS_TABLES: readonly KvsTable[] = [
   {
     effectiveFrom: SINCE_2022,
     ageFrom: [16, 22, 25, 30, 35, 40, 50, 60],
@@ -76,7 +76,7 @@ export const KVS_TABLES: readonly KvsTable[] = [
  * district, which a region code alone cannot express; we have no verified post-reform values, so
  * this one version keeps answering after that date too. Any region not listed gets the fallback.
  */
-export const TERRITORY_TABLES: readonly (Versioned & {
+const TERRITORY_TABLES: readonly (Versioned & {
   byRegion: Readonly<Record<string, number>>;
   fallback: number;
 })[] = [
@@ -103,7 +103,7 @@ function regions(kt: number, ...codes: string[]): Record<string, number> {
 }
 
 /** КМ bands as inclusive upper bounds, so fractional hp such as 70.5 falls in the next band up. */
-export const POWER_TABLES: readonly (Versioned & { bands: readonly { upToHp: number; km: number }[] })[] = [
+const POWER_TABLES: readonly (Versioned & { bands: readonly { upToHp: number; km: number }[] })[] = [
   {
     effectiveFrom: SINCE_2022,
     bands: [
@@ -117,14 +117,14 @@ export const POWER_TABLES: readonly (Versioned & { bands: readonly { upToHp: num
   },
 ];
 
-export const SEASON_TABLES: readonly (Versioned & { byMonths: Readonly<Record<number, number>> })[] = [
+const SEASON_TABLES: readonly (Versioned & { byMonths: Readonly<Record<number, number>> })[] = [
   {
     effectiveFrom: SINCE_2022,
     byMonths: { 3: 0.5, 4: 0.6, 5: 0.65, 6: 0.7, 7: 0.8, 8: 0.9, 9: 0.95, 10: 1.0, 11: 1.0, 12: 1.0 },
   },
 ];
 
-export const OWNERSHIP_TABLES: readonly (Versioned & { limited: number; unlimited: number })[] = [
+const OWNERSHIP_TABLES: readonly (Versioned & { limited: number; unlimited: number })[] = [
   { effectiveFrom: SINCE_2022, limited: 1.0, unlimited: 2.32 },
 ];
 
@@ -132,14 +132,23 @@ export function baseRateCorridor(on: IsoDate): BaseRateCorridor {
   return { ...inForce(BASE_RATE_CORRIDORS, on, 'base-rate corridor') };
 }
 
-export function kvsCoefficient(ageYears: number, experienceYears: number, on: IsoDate): number {
+/**
+ * The КВС cell for an age × experience (whole years) in the table in force on `on`, or null where
+ * the table has none: "—" (experience the law cannot produce at that age), or below its first row
+ * or column. Validation and pricing both ask this, so one table decides what is possible.
+ */
+export function kvsCell(ageYears: number, experienceYears: number, on: IsoDate): number | null {
   const t = inForce(KVS_TABLES, on, 'КВС');
   if (!Number.isInteger(ageYears) || !Number.isInteger(experienceYears)) {
     throw new RangeError(`КВС takes whole years: age ${ageYears}, experience ${experienceYears}`);
   }
   const row = lastAtMost(t.ageFrom, ageYears);
   const col = lastAtMost(t.experienceFrom, experienceYears);
-  const kvs = row < 0 || col < 0 ? null : t.cells[row][col];
+  return row < 0 || col < 0 ? null : t.cells[row][col];
+}
+
+export function kvsCoefficient(ageYears: number, experienceYears: number, on: IsoDate): number {
+  const kvs = kvsCell(ageYears, experienceYears, on);
   if (kvs === null) throw new RangeError(`no КВС for age ${ageYears} with ${experienceYears} years of experience`);
   return kvs;
 }

@@ -1,6 +1,7 @@
 import { kvsCellExists } from '../../lib/application/rules/drivers';
+import { normalizePlate } from '../../lib/application/normalize';
 import type { Application } from '../../lib/application/types';
-import { normalizePlate, validateApplication } from '../../lib/application/validate';
+import { validateApplication } from '../../lib/application/validate';
 import { sampleApplication } from './fixtures/application';
 
 const TODAY = '2026-11-22'; // the sample's policy starts 2026-12-01
@@ -314,7 +315,7 @@ describe('КВС table cells', () => {
   it.each([
     [21, 6, true], [21, 7, false], [22, 9, true], [24, 10, false], [25, 14, true],
     [29, 15, false], [30, 14, true], [30, 40, true], [60, 44, true], [15, 0, false],
-  ])('age %i with %i years of experience: %s', (age, years, exists) => {
-    expect(kvsCellExists(age, years)).toBe(exists);
+  ])('age %i with %i years of experience on the policy start: %s', (age, years, exists) => {
+    expect(kvsCellExists(age, years, sampleApplication(TODAY).policy.startDate)).toBe(exists);
   });
 });

@@ -1,5 +1,6 @@
 /** drivers and unlimitedDrivers of CONTRACT §1. */
 import { compareIsoDates, wholeYearsBetween } from '../../dates';
+import { kvsCell } from '../../tariff/tables';
 import { toCyrillic } from '../normalize';
 import type { Driver, IsoDate } from '../types';
 import { birthday, checkBirthDate, checkNames, notBefore } from './person';
@@ -10,19 +11,15 @@ const MIN_DRIVER_AGE = 18;
 const LICENSE_SERIES = /^(\d{4}|\d{2}[А-ЯЁ]{2})$/;
 
 /**
- * The КВС table (OSAGO.md) has no cell for experience longer than the law allows at an age:
- * [oldest age of the band, longest experience in years that has a cell].
+ * Whether the КВС table in force on `on` (OSAGO.md) has a cell for this age × experience (both
+ * whole years): it has none for experience longer than the law allows at an age. Pricing reads
+ * the same table, so what passes here can be priced.
  */
-const LONGEST_EXPERIENCE: ReadonlyArray<readonly [number, number]> = [[21, 6], [24, 9], [29, 14]];
-
-/** Whether the КВС table has a cell for this age × experience (both whole years). */
-export function kvsCellExists(age: number, years: number): boolean {
-  if (age < 16 || years < 0) return false;
-  const band = LONGEST_EXPERIENCE.find(([oldest]) => age <= oldest);
-  return band === undefined || years <= band[1];
+export function kvsCellExists(age: number, years: number, on: IsoDate): boolean {
+  return kvsCell(age, years, on) !== null;
 }
 
-export interface DriversPart {
+interface DriversPart {
   unlimitedDrivers?: boolean;
   drivers?: Draft<Driver>[];
 }
@@ -57,7 +54,9 @@ function checkDriver(s: Scope, start: IsoDate | undefined): Draft<Driver> {
   const out: Draft<Driver> = {};
   checkNames(s, out);
   const birth = (out.birthDate = checkBirthDate(s));
-  if (birth && start && wholeYearsBetween(birth, start) < MIN_DRIVER_AGE) {
+  // Age on the policy start: both the minimum age and the КВС cell are judged on that day.
+  const age = birth && start ? wholeYearsBetween(birth, start) : undefined;
+  if (age !== undefined && age < MIN_DRIVER_AGE) {
     s.fail('birthDate', `водителю должно быть не меньше ${MIN_DRIVER_AGE} лет на дату начала полиса`);
   }
   const sixteen = birthday(birth, 16);
@@ -70,19 +69,19 @@ function checkDriver(s: Scope, start: IsoDate | undefined): Draft<Driver> {
       issuedAt: license.keep('issuedAt', license.notFutureDate('issuedAt'), notBefore(sixteen), 'права не выдают раньше 16 лет'),
     };
   }
-  out.experienceSince = checkExperience(s, birth, sixteen, out.license?.issuedAt, start);
+  out.experienceSince = checkExperience(s, sixteen, out.license?.issuedAt, start, age);
   return out;
 }
 
-function checkExperience(s: Scope, birth?: IsoDate, sixteen?: IsoDate, licensed?: IsoDate, start?: IsoDate): IsoDate | undefined {
+/** `age` is the driver's age in whole years on `start`, when both are known. */
+function checkExperience(s: Scope, sixteen?: IsoDate, licensed?: IsoDate, start?: IsoDate, age?: number): IsoDate | undefined {
   let since = s.notFutureDate('experienceSince');
   since = s.keep('experienceSince', since, notBefore(sixteen), 'стаж не может начинаться раньше 16 лет');
   since = s.keep('experienceSince', since, (d) => licensed === undefined || compareIsoDates(d, licensed) <= 0,
     'начало стажа не может быть позже выдачи этих прав');
-  if (since && birth && start) {
-    const age = wholeYearsBetween(birth, start);
+  if (since && start && age !== undefined) {
     const years = wholeYearsBetween(since, start);
-    if (!kvsCellExists(age, years)) {
+    if (!kvsCellExists(age, years, start)) {
       return s.fail('experienceSince', `стаж ${years} лет невозможен в возрасте ${age} лет (нет в таблице КВС)`);
     }
   }

@@ -3,9 +3,10 @@
  * undefined, so a rule module can keep going and every wrong field is listed at once.
  */
 import { compareIsoDates, parseIsoDate } from '../../dates';
+import { compactUpper } from '../normalize';
 import type { FieldError, IsoDate } from '../types';
 
-export type Json = Record<string, unknown>;
+type Json = Record<string, unknown>;
 
 /** The application as it is being assembled; it becomes an Application only when no error was found. */
 export type Draft<T> = T extends (infer U)[] ? Draft<U>[] : T extends object ? { [K in keyof T]?: Draft<T[K]> } : T;
@@ -34,7 +35,7 @@ export function isRecord(value: unknown): value is Json {
 }
 
 /** Own data properties only: inherited keys and getters are never consulted, so no hostile code runs. */
-export function own(obj: object, key: string): unknown {
+function own(obj: object, key: string): unknown {
   const descriptor = Object.getOwnPropertyDescriptor(obj, key);
   return descriptor && 'value' in descriptor ? descriptor.value : undefined;
 }
@@ -44,7 +45,7 @@ export class Checker {
   constructor(readonly today: IsoDate) {}
 }
 
-export interface StringOptions {
+interface StringOptions {
   optional?: boolean;
   max?: number;
   upper?: boolean;
@@ -102,7 +103,7 @@ export class Scope {
     if (value.length > RAW_MAX) return this.fail(key, MSG.tooLong(max));
     const text = value.trim();
     if (text.length > max) return this.fail(key, MSG.tooLong(max));
-    if (options.compact) return text.replace(/\s+/g, '').toUpperCase();
+    if (options.compact) return compactUpper(text);
     return options.upper ? text.toUpperCase() : text;
   }
 

@@ -1,7 +1,7 @@
 /** vehicle.* of CONTRACT §1; input rules of OSAGO.md. */
 import { parseIsoDate } from '../../dates';
 import { normalizePlate, toCyrillic, toLatin } from '../normalize';
-import type { IsoDate, Vehicle, VehicleDocument } from '../types';
+import type { Vehicle, VehicleDocument } from '../types';
 import type { Draft, Scope } from './read';
 
 const VIN = /^[A-HJ-NPR-Z0-9]{17}$/;
@@ -12,7 +12,7 @@ const SIX_DIGITS = /^\d{6}$/;
 const EPTS_NUMBER = /^\d{15}$/;
 const DOCUMENT_TYPES: readonly string[] = ['STS', 'PTS', 'EPTS'];
 
-export function checkVehicle(root: Scope, policyStart: IsoDate | undefined): Draft<Vehicle> | undefined {
+export function checkVehicle(root: Scope): Draft<Vehicle> | undefined {
   const s = root.object('vehicle');
   if (!s) return undefined;
   const out: Draft<Vehicle> = {};
@@ -25,7 +25,7 @@ export function checkVehicle(root: Scope, policyStart: IsoDate | undefined): Dra
   }
   out.make = s.string('make', { max: 60 });
   out.model = s.string('model', { max: 60 });
-  out.year = checkYear(s, policyStart);
+  out.year = checkYear(s);
   out.enginePowerHp = s.number('enginePowerHp', (hp) => hp > 0 && hp <= 2000, 'мощность в л. с.: больше 0 и не больше 2000');
   // Cyrillic «В» looks exactly like Latin B on a keyboard.
   const category = s.string('category', { upper: true });
@@ -51,11 +51,9 @@ function checkIdentity(s: Scope, out: Draft<Vehicle>): void {
   }
 }
 
-function checkYear(s: Scope, policyStart: IsoDate | undefined): number | undefined {
-  const todayYear = parseIsoDate(s.today)?.year ?? 0;
-  const startYear = policyStart ? (parseIsoDate(policyStart)?.year ?? todayYear) : todayYear;
+function checkYear(s: Scope): number | undefined {
   // Next year's models are sold from autumn; nothing later can exist yet.
-  const maxYear = Math.min(todayYear, startYear) + 1;
+  const maxYear = (parseIsoDate(s.today)?.year ?? 0) + 1;
   return s.number('year', (y) => Number.isInteger(y) && y >= 1900 && y <= maxYear, `год выпуска: целое число от 1900 до ${maxYear}`);
 }
 
