@@ -2,23 +2,24 @@
 import { jsonError } from './http';
 import type { Reply } from './dialects';
 import type { SimulatedInsurer } from './insurer';
-import { INSURER_MODES, isInsurerMode } from './types';
+import { INSURER_MODES, isInsurerMode, type SandboxInsurerState } from './types';
 import { parseJson, segment } from './dialects/decode';
 
 export interface AdminTarget {
   insurers: ReadonlyMap<string, SimulatedInsurer>;
+  list(): SandboxInsurerState[];
   reset(): void;
 }
 
 export function handleAdmin(method: string, path: string, body: string, target: AdminTarget): Reply {
   if (path === '/sandbox/insurers') {
     if (method !== 'GET') return notAllowed('GET');
-    return { status: 200, body: [...target.insurers.values()].map((i) => i.state()) };
+    return { status: 200, body: target.list() };
   }
   if (path === '/sandbox/reset') {
     if (method !== 'POST') return notAllowed('POST');
     target.reset();
-    return { status: 200, body: [...target.insurers.values()].map((i) => i.state()) };
+    return { status: 200, body: target.list() };
   }
   const m = /^\/sandbox\/insurers\/([^/]+)\/mode$/.exec(path);
   if (m) {

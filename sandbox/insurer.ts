@@ -29,7 +29,7 @@ interface Pending {
 }
 
 export interface SimulationEnv {
-  latencyScale: number;
+  readonly latencyScale: number;
   random: () => number;
   transientErrors: boolean;
   /** Resolves after `ms`, or never if the sandbox closes first. */
@@ -41,13 +41,18 @@ export class SimulatedInsurer {
   calls = 0;
   private window = { start: 0, count: 0 };
   private readonly pending = new ExpiringStore<Pending>(APPLICATION_TTL_MS, MAX_APPLICATIONS);
+  private readonly normalRateLimit: number;
 
   constructor(
     readonly definition: InsurerDefinition,
     readonly profile: InsurerProfile,
     private readonly dialect: ServerDialect,
     private readonly env: SimulationEnv,
-  ) {}
+  ) {
+    // a compressed clock compresses the healthy limit with it, or a fast benchmark would trip it;
+    // the "ratelimited" mode stays at its absolute low rate so it can be shown at any scale
+    this.normalRateLimit = profile.rateLimitPerSecond / Math.max(env.latencyScale, 1e-6);
+  }
 
   state(): SandboxInsurerState {
     return { code: this.definition.code, name: this.definition.name, mode: this.mode, calls: this.calls };
@@ -94,10 +99,7 @@ export class SimulatedInsurer {
   /** A fixed one-second window: crude, like many real gateways, and easy to reason about in tests. */
   private admit(): boolean {
     const now = Date.now();
-    // a compressed clock compresses the healthy limit with it, or a fast benchmark would trip it;
-    // the "ratelimited" mode stays at its absolute low rate so it can be shown at any scale
-    const limit =
-      this.mode === 'ratelimited' ? RATELIMITED_PER_SECOND : this.profile.rateLimitPerSecond / Math.max(this.env.latencyScale, 1e-6);
+    const limit = this.mode === 'ratelimited' ? RATELIMITED_PER_SECOND : this.normalRateLimit;
     if (now - this.window.start >= 1000) this.window = { start: now, count: 0 };
     if (this.window.count >= limit) return false;
     this.window.count += 1;
@@ -111,7 +113,8 @@ export class SimulatedInsurer {
     if (decline?.at === 'create') return this.dialect.declined(req.tag, undefined, decline.reason);
 
     const id = randomUUID();
-    const readyAt = Date.now() + this.scaled(this.profile.readyMs);
+    const readyInMs = this.scaled(this.profile.readyMs);
+    const readyAt = Date.now() + readyInMs;
     const outcome: Outcome = decline
       ? { kind: 'declined', reason: decline.reason }
       : {
@@ -124,7 +127,7 @@ export class SimulatedInsurer {
           },
         };
     this.pending.set(id, { readyAt, outcome });
-    return this.dialect.accepted(req.tag, id, this.hint(readyAt - Date.now()));
+    return this.dialect.accepted(req.tag, id, this.hint(readyInMs));
   }
 
   private price(application: Application): ReturnType<typeof priceFor> | { error: string } {

@@ -36,6 +36,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     if (insurers.has(def.code)) throw new Error(`insurer ${def.code} listed twice`);
     insurers.set(def.code, new SimulatedInsurer(def, profileFor(def.code), serverDialect(def.dialect), env));
   }
+  const list = () => [...insurers.values()].map((i) => i.state());
   const reset = () => insurers.forEach((i) => i.reset());
 
   async function route(req: IncomingMessage): Promise<Reply> {
@@ -49,7 +50,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       if (!insurer) return jsonError(404, `no insurer ${m[1]}`);
       return insurer.handle({ method, path: m[2] ?? '/', query, body });
     }
-    if (path.startsWith('/sandbox/')) return handleAdmin(method, path, body, { insurers, reset });
+    if (path.startsWith('/sandbox/')) return handleAdmin(method, path, body, { insurers, list, reset });
     return jsonError(404, `no route ${method} ${path}`);
   }
 
@@ -97,7 +98,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       if (!isInsurerMode(mode)) throw new Error(`no mode ${String(mode)}`);
       insurer.mode = mode;
     },
-    list: () => [...insurers.values()].map((i) => i.state()),
+    list,
     reset,
   };
 }

@@ -28,10 +28,6 @@ export class ExpiringStore<V> {
     return e.value;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   private evict(): void {
     const now = this.now();
     for (const [key, e] of this.entries) {

@@ -14,8 +14,9 @@ export interface Decline {
 
 /** The first rule that refuses this application, or undefined when the insurer will quote it. */
 export function underwrite(code: string, profile: InsurerProfile, application: Application): Decline | undefined {
+  const key = applicantKey(application);
   for (const rule of profile.declines) {
-    const reason = refusal(rule, application, () => hashShare(code, rule.kind, applicantKey(application)));
+    const reason = refusal(rule, application, () => hashShare(code, rule.kind, key));
     if (reason) return { reason, at: rule.at };
   }
   return undefined;
@@ -41,7 +42,7 @@ function refusal(rule: DeclineRule, a: Application, share: () => number): string
 }
 
 /** Who is being insured: the vehicle and everyone allowed to drive it. */
-export function applicantKey(a: Application): string {
+function applicantKey(a: Application): string {
   const v = a.vehicle;
   const vehicle = v.vin ?? v.bodyNumber ?? v.chassisNumber ?? '';
   const licences = a.drivers.map((d) => `${d.license.series}${d.license.number}`).sort();
@@ -49,7 +50,7 @@ export function applicantKey(a: Application): string {
 }
 
 /** A stable number in [0, 1). */
-export function hashShare(...parts: string[]): number {
+function hashShare(...parts: string[]): number {
   const digest = createHash('sha256').update(parts.join('\u0000')).digest();
   return digest.readUIntBE(0, 6) / 2 ** 48;
 }

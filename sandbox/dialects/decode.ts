@@ -2,10 +2,13 @@
  * Strict readers for request bodies. The first misfit throws a DecodeError naming the field in
  * the dialect's own spelling, which the dialect turns into its 400.
  */
-import type { IsoDate } from '../../lib/application/types';
+import type { Application, IsoDate, VehicleDocumentType } from '../../lib/application/types';
 import { formatIsoDate, parseIsoDate } from '../../lib/dates';
+import type { ParsedRequest, Reply } from './types';
 
 export type Rec = Record<string, unknown>;
+
+export const DOC_TYPES: readonly VehicleDocumentType[] = ['STS', 'PTS', 'EPTS'];
 
 export class DecodeError extends Error {
   constructor(
@@ -24,6 +27,23 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
     return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false };
+  }
+}
+
+/** A create body: JSON, then the dialect's decoder; either failure becomes the dialect's own reply. */
+export function decodeBody(
+  text: string,
+  decode: (body: unknown) => Application,
+  onBadJson: () => Reply,
+  onDecodeError: (e: DecodeError) => Reply,
+): ParsedRequest {
+  const json = parseJson(text);
+  if (!json.ok) return { op: 'reply', reply: onBadJson() };
+  try {
+    return { op: 'create', application: decode(json.value) };
+  } catch (e) {
+    if (e instanceof DecodeError) return { op: 'reply', reply: onDecodeError(e) };
+    throw e;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Application, Driver, IsoDate, VehicleDocumentType } from '../../lib/application/types';
 import type { Coefficients } from '../../lib/tariff/types';
-import { DecodeError, compact, obj, oneOf, optStr, parseJson, ruDate, str, type Rec } from './decode';
+import { DecodeError, compact, decodeBody, obj, oneOf, optStr, ruDate, str, type Rec } from './decode';
 import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
 
 const DOC_KINDS = { СТС: 'STS', ПТС: 'PTS', ЭПТС: 'EPTS' } as const satisfies Record<string, VehicleDocumentType>;
@@ -27,14 +27,12 @@ const ruNumber = (n: number) => String(n).replace('.', ',');
 export const legacyServer: ServerDialect = {
   parse(req: WireRequest): ParsedRequest {
     if (req.method === 'POST' && req.path === '/calc') {
-      const json = parseJson(req.body);
-      if (!json.ok) return { op: 'reply', reply: error(400, 'Неверный формат запроса') };
-      try {
-        return { op: 'create', application: decodeLegacy(json.value) };
-      } catch (e) {
-        if (e instanceof DecodeError) return { op: 'reply', reply: error(400, `Ошибка в поле ${e.field}: ${e.problem}`) };
-        throw e;
-      }
+      return decodeBody(
+        req.body,
+        decodeLegacy,
+        () => error(400, 'Неверный формат запроса'),
+        (e) => error(400, `Ошибка в поле ${e.field}: ${e.problem}`),
+      );
     }
     if (req.method === 'GET' && req.path === '/calc/status') {
       const id = req.query.get('calc_id');
@@ -70,7 +68,7 @@ function moscowDateTime(t: Date): string {
   return `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)} ${iso.slice(11, 19)}`;
 }
 
-export function decodeLegacy(body: unknown): Application {
+function decodeLegacy(body: unknown): Application {
   const b = obj(body, 'body');
   for (const [key, value] of Object.entries(b)) {
     if (typeof value !== 'string') throw new DecodeError(key, 'ожидается строка');

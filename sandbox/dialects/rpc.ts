@@ -2,12 +2,11 @@
  * "rpc" as the insurer serves it: JSON-RPC 2.0 on POST /rpc. Errors carry JSON-RPC codes but
  * also an HTTP status, as most such gateways do, so a client can classify them without a body.
  */
-import type { Application, Driver, VehicleDocumentType } from '../../lib/application/types';
+import type { Application, Driver } from '../../lib/application/types';
 import type { Coefficients } from '../../lib/tariff/types';
-import { DecodeError, bool, compact, int, isoDate, list, num, obj, oneOf, optStr, parseJson, str } from './decode';
+import { DOC_TYPES, DecodeError, bool, compact, int, isoDate, list, num, obj, oneOf, optStr, parseJson, str } from './decode';
 import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
 
-const DOC_TYPES: readonly VehicleDocumentType[] = ['STS', 'PTS', 'EPTS'];
 const FACTOR_CODES: Readonly<Record<keyof Coefficients, string>> = {
   tb: 'TB',
   kt: 'KT',
@@ -81,7 +80,7 @@ function moscowIso(t: Date): string {
   return `${new Date(t.getTime() + 3 * 3600_000).toISOString().slice(0, 23)}+03:00`;
 }
 
-export function decodeRpc(params: unknown): Application {
+function decodeRpc(params: unknown): Application {
   const p = obj(params, 'params');
   const v = obj(p.Vehicle, 'Vehicle');
   const doc = obj(v.Document, 'Vehicle.Document');

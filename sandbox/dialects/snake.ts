@@ -1,9 +1,8 @@
 /** "snake" as the insurer serves it: snake_case, kopecks, Unix-second expiry, `{ error: { code } }`. */
-import type { Application, Driver, VehicleDocumentType } from '../../lib/application/types';
-import { DecodeError, bool, compact, int, isoDate, list, num, obj, oneOf, optStr, parseJson, segment, str } from './decode';
+import type { Application, Driver } from '../../lib/application/types';
+import { DOC_TYPES, bool, compact, decodeBody, int, isoDate, list, num, obj, oneOf, optStr, segment, str } from './decode';
 import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
 
-const DOC_TYPES: readonly VehicleDocumentType[] = ['STS', 'PTS', 'EPTS'];
 const CODES: Readonly<Record<number, string>> = {
   400: 'VALIDATION_FAILED',
   404: 'NOT_FOUND',
@@ -22,14 +21,7 @@ const kopecks = (roubles: number) => Math.round(roubles * 100);
 export const snakeServer: ServerDialect = {
   parse(req: WireRequest): ParsedRequest {
     if (req.method === 'POST' && req.path === '/v2/quotes') {
-      const json = parseJson(req.body);
-      if (!json.ok) return { op: 'reply', reply: error(400, 'malformed JSON') };
-      try {
-        return { op: 'create', application: decodeSnake(json.value) };
-      } catch (e) {
-        if (e instanceof DecodeError) return { op: 'reply', reply: error(400, e.problem, e.field) };
-        throw e;
-      }
+      return decodeBody(req.body, decodeSnake, () => error(400, 'malformed JSON'), (e) => error(400, e.problem, e.field));
     }
     const m = /^\/v2\/quotes\/([^/]+)$/.exec(req.path);
     const id = m && segment(m[1]);
@@ -69,7 +61,7 @@ export const snakeServer: ServerDialect = {
   failure: (status, message) => error(status, message),
 };
 
-export function decodeSnake(body: unknown): Application {
+function decodeSnake(body: unknown): Application {
   const b = obj(body, 'body');
   const v = obj(b.vehicle, 'vehicle');
   const doc = obj(v.registration_document, 'vehicle.registration_document');

@@ -2,11 +2,10 @@
  * "standard" as the insurer serves it: the application in our own camelCase shape, problem-style
  * errors, and poll answers that list every field, null when it does not apply.
  */
-import type { Application, Driver, VehicleDocumentType } from '../../lib/application/types';
-import { DecodeError, bool, compact, int, isoDate, list, num, obj, oneOf, optStr, parseJson, segment, str } from './decode';
+import type { Application, Driver } from '../../lib/application/types';
+import { DOC_TYPES, bool, compact, decodeBody, int, isoDate, list, num, obj, oneOf, optStr, segment, str } from './decode';
 import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
 
-const DOC_TYPES: readonly VehicleDocumentType[] = ['STS', 'PTS', 'EPTS'];
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   404: 'Not Found',
@@ -25,14 +24,12 @@ const EMPTY = { premium: null, offerId: null, validUntil: null, coefficients: nu
 export const standardServer: ServerDialect = {
   parse(req: WireRequest): ParsedRequest {
     if (req.method === 'POST' && req.path === '/applications') {
-      const json = parseJson(req.body);
-      if (!json.ok) return { op: 'reply', reply: problem(400, 'the body is not JSON') };
-      try {
-        return { op: 'create', application: decodeStandard(json.value) };
-      } catch (e) {
-        if (e instanceof DecodeError) return { op: 'reply', reply: problem(400, e.message, { errors: [{ field: e.field, message: e.problem }] }) };
-        throw e;
-      }
+      return decodeBody(
+        req.body,
+        decodeStandard,
+        () => problem(400, 'the body is not JSON'),
+        (e) => problem(400, e.message, { errors: [{ field: e.field, message: e.problem }] }),
+      );
     }
     const m = /^\/applications\/([^/]+)$/.exec(req.path);
     const id = m && segment(m[1]);
@@ -61,7 +58,7 @@ export const standardServer: ServerDialect = {
   failure: (status, message) => problem(status, message),
 };
 
-export function decodeStandard(body: unknown): Application {
+function decodeStandard(body: unknown): Application {
   const b = obj(body, 'body');
   const v = obj(b.vehicle, 'vehicle');
   const doc = obj(v.document, 'vehicle.document');

@@ -18,5 +18,3 @@ export function adapterFor(dialect: DialectName): InsurerAdapter {
   if (!Object.hasOwn(ADAPTERS, dialect)) throw new Error(`no adapter for insurer dialect "${String(dialect)}"`);
   return ADAPTERS[dialect];
 }
-
-export { legacyAdapter, rpcAdapter, snakeAdapter, standardAdapter };

@@ -76,7 +76,7 @@ function legacyStatus(b: WireRecord, body: unknown): LegacyStatus {
 }
 
 /** "8 421,37" → 8421.37; spaces (also no-break) group thousands. */
-export function decimalComma(raw: unknown, key: string, body: unknown): number {
+function decimalComma(raw: unknown, key: string, body: unknown): number {
   const s = typeof raw === 'string' ? raw.replace(/[\s\u00a0]/g, '') : '';
   if (!/^\d+(,\d+)?$/.test(s)) throw new WireFormatError(`${key}: expected a decimal like "8421,37"`, body);
   const n = Number(s.replace(',', '.'));

@@ -10,7 +10,7 @@ import { WireFormatError, type CreateOutcome, type InsurerAdapter, type PollOutc
 import type { Coefficients } from '../../tariff/types';
 import { COEFFICIENT_KEYS, instant, optionalDelayMs, positiveNumber, record, roubles, text, withHint, type WireRecord } from './wire';
 
-export const RPC_FACTOR_CODES: Readonly<Record<keyof Coefficients, string>> = {
+const RPC_FACTOR_CODES: Readonly<Record<keyof Coefficients, string>> = {
   tb: 'TB',
   kt: 'KT',
   kbm: 'KBM',

@@ -7,18 +7,7 @@
 import type { Application } from '../../application/types';
 import { WireFormatError, type CreateOutcome, type InsurerAdapter, type PollOutcome } from '../adapter';
 import type { Coefficients } from '../../tariff/types';
-import {
-  COEFFICIENT_KEYS,
-  coefficients,
-  instant,
-  optionalDelayMs,
-  positive,
-  positiveNumber,
-  record,
-  roubles,
-  text,
-  withHint,
-} from './wire';
+import { COEFFICIENT_KEYS, coefficients, instant, optionalDelayMs, positiveNumber, record, roubles, text, withHint } from './wire';
 
 const SAME_NAMES = Object.fromEntries(COEFFICIENT_KEYS.map((k) => [k, k])) as Record<keyof Coefficients, string>;
 
@@ -52,7 +41,7 @@ export const standardAdapter: InsurerAdapter = {
       case 'ready':
         return {
           kind: 'offer',
-          premium: roubles(positive(b, 'premium', body), 'premium', body),
+          premium: roubles(positiveNumber(b.premium, 'premium', body), 'premium', body),
           offerId: text(b, 'offerId', body),
           validUntil: instant(b.validUntil, 'validUntil', body),
           coefficients: coefficients(record(b.coefficients, 'coefficients', body), SAME_NAMES, (raw, key) =>

@@ -21,18 +21,6 @@ export function text(obj: WireRecord, key: string, body: unknown): string {
   return v;
 }
 
-export function optionalText(obj: WireRecord, key: string, body: unknown): string | undefined {
-  return obj[key] === undefined || obj[key] === null ? undefined : text(obj, key, body);
-}
-
-export function positive(obj: WireRecord, key: string, body: unknown): number {
-  const v = obj[key];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new WireFormatError(`${key}: expected a positive number`, body);
-  }
-  return v;
-}
-
 /** A poll hint is advisory: a missing one is fine, a nonsensical one is a broken contract. */
 export function optionalDelayMs(obj: WireRecord, key: string, body: unknown): number | undefined {
   const v = obj[key];
