@@ -343,13 +343,11 @@
     completed = true;
     stopCountdown();
     clearSubscribeRetry();
-    results.setAttribute('aria-busy', 'true');
     const best = bestRow(bestOffer);
     markBest(best);
     sortRows();
     updateSummary(best);
     results.dataset.state = 'completed';
-    results.removeAttribute('aria-busy');
     forget();
   }
 
@@ -357,24 +355,28 @@
     return current !== null && event.applicationId !== undefined && String(event.applicationId) === current.id;
   }
 
-  function onQuote(quote) {
-    if (!quote || typeof quote !== 'object') return;
-    if (applying && !belongs(quote)) {
-      if (early.length < 500) early.push(['quote', quote]);
-      return;
+  /**
+   * Whether a live event is for the application on screen and still open. One that comes while an
+   * `apply` waits for its ack may be for the application being created: kept (up to 500) and
+   * replayed once the ack has said which one that is.
+   */
+  function isCurrent(kind, event) {
+    if (!event || typeof event !== 'object') return false;
+    if (applying && !belongs(event)) {
+      if (early.length < 500) early.push([kind, event]);
+      return false;
     }
-    if (completed || !belongs(quote)) return;
+    return !completed && belongs(event);
+  }
+
+  function onQuote(quote) {
+    if (!isCurrent('quote', quote)) return;
     applyQuote(quote);
     updateSummary();
   }
 
   function onCompleted(event) {
-    if (!event || typeof event !== 'object') return;
-    if (applying && !belongs(event)) {
-      if (early.length < 500) early.push(['completed', event]);
-      return;
-    }
-    if (completed || !belongs(event)) return;
+    if (!isCurrent('completed', event)) return;
     finish(event.quotes, event.bestOffer);
   }
 
@@ -388,7 +390,6 @@
       return;
     }
     quotes.forEach(applyQuote);
-    results.dataset.state = 'quoting';
     updateSummary();
   }
 
@@ -492,10 +493,11 @@
       submitStatus.textContent = '';
       const buffered = early;
       early = [];
-      if (!res || res.ok !== true) summary.textContent = IDLE_TEXT;
       if (err) {
+        summary.textContent = IDLE_TEXT;
         F.showMessage('Сервер не ответил', ['Проверьте соединение и нажмите «Рассчитать» ещё раз.']);
       } else if (!res || res.ok !== true) {
+        summary.textContent = IDLE_TEXT;
         F.showProblem(res && res.error);
       } else if (res.id === undefined || res.id === null || typeof res.token !== 'string') {
         summary.textContent = IDLE_TEXT;

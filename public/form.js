@@ -372,25 +372,20 @@
     el.setAttribute('aria-invalid', 'true');
     const id = el.id + '-error';
     let box = document.getElementById(id);
-    if (box) {
-      // A second message for the same field: add it on its own line.
-      const line = document.createElement('span');
-      line.className = 'field-error-line';
-      line.textContent = message;
-      box.appendChild(line);
-    } else {
+    if (!box) {
       box = document.createElement('p');
       box.className = 'field-error';
       box.id = id;
-      const line = document.createElement('span');
-      line.className = 'field-error-line';
-      line.textContent = message;
-      box.appendChild(line);
       // Right after the input (after its label for a checkbox, whose label follows it), before any hint.
       const label = el.labels && el.labels[0];
       const after = el.type === 'checkbox' && label && label.parentElement === el.parentElement ? label : el;
       after.insertAdjacentElement('afterend', box);
     }
+    // Each message on its own line: a second one for the same field goes under the first.
+    const line = document.createElement('span');
+    line.className = 'field-error-line';
+    line.textContent = message;
+    box.appendChild(line);
     addDescribedBy(el, id);
   }
 
@@ -443,8 +438,7 @@
 
   /**
    * Shows a list of `{ field, message }`: on the input named `field` when there is a usable one,
-   * else in the form-level alert. Focuses the first invalid input (or the alert). Returns how many
-   * fields were marked.
+   * else in the form-level alert. Focuses the first invalid input (or the alert).
    */
   function showErrors(errors, title) {
     clearErrors();
@@ -467,7 +461,6 @@
     } else if (alertBox.classList.contains('form-alert--shown')) {
       alertBox.focus();
     }
-    return invalidControls().length;
   }
 
   const STATUS_TITLES = {
@@ -527,6 +520,5 @@
     showProblem,
     showMessage,
     clearErrors,
-    addDriver,
   };
 })();

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePorts, startNode, waitForHttp, type NodeProcess } from '../support/processes';
+import { eventually } from '../support/wait';
 import { sampleApplication } from '../unit/fixtures/application';
 import { todayInMoscow } from '../../lib/dates';
 
@@ -15,20 +16,22 @@ const KEY = { 'x-api-key': 'demo-key', 'content-type': 'application/json' };
 const running: NodeProcess[] = [];
 let base = '';
 
+type Application = { status: string; quotes: { status: string; insurer: { code: string } }[] };
+
 async function getApplication(id: string) {
   const res = await fetch(`${base}/api/v1/applications/${id}`, { headers: KEY });
-  return (await res.json()) as { status: string; quotes: { status: string; insurer: { code: string } }[] };
+  return (await res.json()) as Application;
 }
 
 async function untilCompleted(id: string, timeoutMs: number) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const app = await getApplication(id);
-    if (app.status === 'completed') return app;
-    if (Date.now() > until) throw new Error(`application ${id} still ${app.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let last: Application | undefined;
+  return eventually(async () => {
+    last = await getApplication(id);
+    return last.status === 'completed' ? last : undefined;
+  }, timeoutMs, 100, () => `application ${id} still ${last?.status}`);
 }
+
+const isPending = (q: { status: string }) => q.status === 'pending';
 
 afterAll(async () => {
   await Promise.all(running.map((p) => p.kill()));
@@ -63,9 +66,14 @@ test('applications survive a SIGKILL and finish after the restart; history is ke
   await untilCompleted(history, 14_000);
 
   const inFlight = [await post(), await post(), await post()];
-  await new Promise((r) => setTimeout(r, 700)); // the fast insurers have answered, the slow ones not yet
-  const before = await Promise.all(inFlight.map(getApplication));
-  const pendingBefore = before.map((app) => new Set(app.quotes.filter((q) => q.status === 'pending').map((q) => q.insurer.code)));
+  // kill once each is half done: some insurers have answered, the slow ones not yet
+  let seen: Application[] = [];
+  const before = await eventually(async () => {
+    seen = await Promise.all(inFlight.map(getApplication));
+    const halfDone = seen.every((app) => app.quotes.some(isPending) && app.quotes.some((q) => !isPending(q)));
+    return halfDone ? seen : undefined;
+  }, 10_000, 20, () => `not every application had both a final and a pending quote: ${JSON.stringify(seen.map((app) => app.quotes.map((q) => q.status)))}`);
+  const pendingBefore = before.map((app) => new Set(app.quotes.filter(isPending).map((q) => q.insurer.code)));
   expect(pendingBefore.every((codes) => codes.size > 0)).toBe(true);
 
   await node.kill('SIGKILL');
@@ -75,7 +83,8 @@ test('applications survive a SIGKILL and finish after the restart; history is ke
 
   for (const [n, id] of inFlight.entries()) {
     const done = await untilCompleted(id, 20_000);
-    expect(done.quotes.every((q) => q.status !== 'pending')).toBe(true);
+    expect(done.quotes).toHaveLength(before[n].quotes.length);
+    expect(done.quotes.filter(isPending)).toEqual([]);
     // resumed, not merely timed out: insurers still pending at the kill were asked again and answered
     const answeredAfterRestart = done.quotes.filter((q) => pendingBefore[n].has(q.insurer.code) && q.status === 'offer');
     expect(answeredAfterRestart.length).toBeGreaterThan(0);

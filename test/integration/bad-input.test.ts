@@ -7,14 +7,14 @@ import type { DbAdapter } from 'moleculer-db';
 import { validateApplication } from '../../lib/application/validate';
 import { addDays, addYears, todayInMoscow } from '../../lib/dates';
 import { sampleApplication } from '../unit/fixtures/application';
-import { api, DEMO_KEY, startSystem, type RunningSystem } from '../support/system';
+import { PROBLEM_JSON, expectProblem } from '../support/problem';
+import { api, DEMO_KEY, sandboxCalls, startSystem, type RunningSystem } from '../support/system';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 /** Edits the sample in place, or returns a whole replacement body (which may be null, a list, …). */
 type Mutation = (app: Json) => unknown;
 
-const PROBLEM_JSON = /^application\/problem\+json\b/;
 const APPLICATIONS = '/api/v1/applications';
 
 let system: RunningSystem;
@@ -43,25 +43,9 @@ function build(mutation: Mutation): unknown {
 }
 
 async function post(name: string, body: string, headers: Record<string, string> = {}) {
-  const res = await api(system, 'POST', APPLICATIONS, body, headers);
+  const res = await api(system, 'POST', APPLICATIONS, body, { headers });
   statuses.push([name, res.status]);
   return res;
-}
-
-async function sandboxCalls(): Promise<Array<{ code: string; calls: number }>> {
-  const res = await fetch(`${system.sandboxUrl}/sandbox/insurers`);
-  expect(res.status).toBe(200);
-  const list = (await res.json()) as Array<{ code: string; calls: number }>;
-  return list.map(({ code, calls }) => ({ code, calls }));
-}
-
-function expectProblem(res: { status: number; headers: Headers; json: Json; text: string }, status: number): void {
-  expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
-  expect(res.json).toEqual(
-    expect.objectContaining({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) }),
-  );
-  expect(res.json.title.length).toBeGreaterThan(0);
-  expect(res.json.detail.length).toBeGreaterThan(0);
 }
 
 // Dates that stay meaningful on any day the suite runs.
@@ -87,8 +71,10 @@ const passportBefore14: Mutation = (app) => {
 };
 
 describe('POST /api/v1/applications with a bad application', () => {
-  it('starts from a fresh system: no insurer has been called', async () => {
-    for (const insurer of await sandboxCalls()) expect(insurer).toEqual({ code: insurer.code, calls: 0 });
+  it('starts from a fresh system: no insurer has been called', () => {
+    const insurers = sandboxCalls(system);
+    expect(insurers.length).toBeGreaterThan(0);
+    expect(insurers.filter((i) => i.calls !== 0)).toEqual([]);
   });
 
   const cases: Array<[string, Mutation, string[]]> = [
@@ -183,11 +169,10 @@ describe('POST /api/v1/applications with a bad application', () => {
     ['root a string', () => 'application', ['']],
     ['root a number', () => 42, ['']],
     ['root true', () => true, ['']],
-    // PRODUCT BUG: a JSON `null` body is refused by the `applications.create` parameter schema
-    // (`application: 'any'` is required, so null fails) before validateApplication sees it: the
-    // answer names the internal parameter `application` ("The 'application' field is required.")
-    // instead of the root path "" that every other non-object root gets.
-    ['root null [PRODUCT BUG: named "application", not ""]', () => null, ['']],
+    // Once a product bug: the `applications.create` parameter schema refused a JSON `null` before
+    // validateApplication saw it, naming the internal parameter `application` instead of the root
+    // path "". Now null is judged like every other non-object root.
+    ['root null', () => null, ['']],
     // several at once
     ['four wrong fields at once', (a) => {
       a.vehicle.vin = 'XTA219010K01234Q6';
@@ -329,7 +314,7 @@ describe('after every bad input', () => {
   it('no insurer was ever called', async () => {
     // quote requests travel asynchronously: give a leaked one time to arrive before counting
     await new Promise((r) => setTimeout(r, 500));
-    const insurers = await sandboxCalls();
+    const insurers = sandboxCalls(system);
     expect(insurers.length).toBeGreaterThan(0);
     expect(insurers.filter((i) => i.calls !== 0)).toEqual([]);
   });

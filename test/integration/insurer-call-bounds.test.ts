@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { todayInMoscow } from '../../lib/dates';
 import { INSURERS } from '../../lib/insurers/catalog';
 import type { Quote } from '../../lib/quotes/types';
-import { api, eventually, startSystem, type RunningSystem } from '../support/system';
+import { api, eventually, startSystem, waitCompleted, type RunningSystem } from '../support/system';
 import { sampleApplication } from '../unit/fixtures/application';
 
 const CALL_TIMEOUT = 200;
@@ -61,29 +61,43 @@ async function hangingServer() {
 
 type Hanging = Awaited<ReturnType<typeof hangingServer>>;
 
-async function start(server: Hanging): Promise<RunningSystem> {
-  return startSystem({
-    env: {
-      INSURERS_URL: server.url,
-      INSURER_CALL_TIMEOUT_MS: String(CALL_TIMEOUT),
-      CIRCUIT_MIN_REQUESTS: String(MIN_REQUESTS),
-      QUOTE_DEADLINE_MS: String(DEADLINE),
-      // Moleculer warns at every retry; the assertions say what matters
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
-    },
-    parts: ['applications', 'insurers', 'offers-stream', 'gateway'],
+/**
+ * A hanging server and a system whose insurers all live on it, started before the calling block's
+ * tests and stopped after them: read `server` and `system` inside the tests, once beforeAll ran.
+ */
+function hangingSystem(): { server: Hanging; system: RunningSystem } {
+  const env = {} as { server: Hanging; system: RunningSystem };
+  beforeAll(async () => {
+    env.server = await hangingServer();
+    env.system = await startSystem({
+      env: {
+        INSURERS_URL: env.server.url,
+        INSURER_CALL_TIMEOUT_MS: String(CALL_TIMEOUT),
+        CIRCUIT_MIN_REQUESTS: String(MIN_REQUESTS),
+        QUOTE_DEADLINE_MS: String(DEADLINE),
+        // Moleculer warns at every retry; the assertions say what matters
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+      },
+      parts: ['applications', 'insurers', 'offers-stream', 'gateway'],
+    });
   });
+  afterAll(async () => {
+    await env.system?.stop();
+    await env.server?.close();
+  });
+  return env;
 }
 
-/** Rejection of a promise, with how long it took. */
+/** Rejection of a promise, with how long it took; a fulfilled promise fails the test. */
 async function rejection(call: () => Promise<unknown>): Promise<{ err: { type?: string; code?: number; message?: string }; ms: number }> {
   const t0 = Date.now();
-  try {
-    const value = await call();
-    throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
-  } catch (err) {
-    return { err: err as { type?: string }, ms: Date.now() - t0 };
-  }
+  const err = await call().then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (e: unknown) => e,
+  );
+  return { err: err as { type?: string }, ms: Date.now() - t0 };
 }
 
 /**
@@ -101,18 +115,10 @@ async function expectAllAborted(hits: Hit[]) {
 }
 
 describe('one insurer action called directly', () => {
-  let server: Hanging;
-  let system: RunningSystem;
-  beforeAll(async () => {
-    server = await hangingServer();
-    system = await start(server);
-  });
-  afterAll(async () => {
-    await system?.stop();
-    await server?.close();
-  });
+  const env = hangingSystem();
 
   it('aborts each request at the call timeout, counts it, opens the circuit and then refuses without a request', async () => {
+    const { server, system } = env;
     const code = INSURERS[0].code;
     const action = `insurers.${code}.submit`;
     const opened: Array<{ action?: string; failures?: number; count?: number; hitsSoFar: number; at: number }> = [];
@@ -169,18 +175,10 @@ describe('one insurer action called directly', () => {
 });
 
 describe('the application deadline bounds a call too', () => {
-  let server: Hanging;
-  let system: RunningSystem;
-  beforeAll(async () => {
-    server = await hangingServer();
-    system = await start(server);
-  });
-  afterAll(async () => {
-    await system?.stop();
-    await server?.close();
-  });
+  const env = hangingSystem();
 
   it('a call is cut at the deadline when that comes before the call timeout, and none is made after it', async () => {
+    const { server, system } = env;
     const action = `insurers.${INSURERS[2].code}.submit`;
     const application = sampleApplication(todayInMoscow());
 
@@ -200,29 +198,18 @@ describe('the application deadline bounds a call too', () => {
 });
 
 describe('end to end: an application while every insurer hangs', () => {
-  let server: Hanging;
-  let system: RunningSystem;
-  beforeAll(async () => {
-    server = await hangingServer();
-    system = await start(server);
-  });
-  afterAll(async () => {
-    await system?.stop();
-    await server?.close();
-  });
+  const env = hangingSystem();
 
   async function quoted(): Promise<{ created: { id: string; createdAt: string; deadline: string }; done: { completedAt: string; quotes: Quote[] } }> {
-    const res = await api(system, 'POST', '/api/v1/applications', sampleApplication(todayInMoscow()));
+    const res = await api(env.system, 'POST', '/api/v1/applications', sampleApplication(todayInMoscow()));
     expect(res.status).toBe(202);
     const created = res.json as { id: string; createdAt: string; deadline: string };
-    const done = await eventually(async () => {
-      const app = await api(system, 'GET', `/api/v1/applications/${created.id}`);
-      return app.json?.status === 'completed' ? (app.json as { completedAt: string; quotes: Quote[] }) : undefined;
-    }, DEADLINE + 3_000, 20);
+    const done = (await waitCompleted(env.system, created.id, DEADLINE + 3_000, 20)) as { completedAt: string; quotes: Quote[] };
     return { created, done };
   }
 
   it('quotes end `failed`, then `unavailable` once circuits open, long before the deadline, and no request is left open', async () => {
+    const { server, system } = env;
     const first = await quoted();
     const firstMs = Date.parse(first.done.completedAt) - Date.parse(first.created.createdAt);
     note(`e2e application 1: ${summary(first.done.quotes)}, completed after ${firstMs} ms (deadline ${DEADLINE})`);

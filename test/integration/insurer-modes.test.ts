@@ -6,8 +6,8 @@
 import { todayInMoscow } from '../../lib/dates';
 import { computePremium, tariffInputFromApplication } from '../../lib/tariff';
 import type { Quote } from '../../lib/quotes/types';
-import { profileFor, underwrite, type InsurerMode } from '../../sandbox';
-import { api, eventually, startSystem, waitCompleted, type RunningSystem } from '../support/system';
+import { profileFor, underwrite } from '../../sandbox';
+import { api, callsTo, eventually, startSystem, waitCompleted, type RunningSystem } from '../support/system';
 import { sampleApplication } from '../unit/fixtures/application';
 
 jest.setTimeout(30_000);
@@ -49,57 +49,39 @@ async function apply(system: RunningSystem): Promise<Created> {
 }
 
 /**
- * An insurer from the answer's own list that the sandbox would quote for the sample (its only
- * possible answer in normal mode is an offer), the quickest to answer first: fewer polls, less noise.
+ * Applies once, only to learn the insurer list from the API, and waits that application out. Of
+ * that list it picks an insurer the sandbox would quote for the sample (its only possible answer in
+ * normal mode is an offer), the quickest to answer first: fewer polls, less noise.
  */
-function quotingInsurer(created: Created): string {
-  const candidates = created.insurers
+async function probeQuotingInsurer(system: RunningSystem): Promise<string> {
+  const probe = await apply(system);
+  const candidates = probe.insurers
     .map((i) => i.code)
     .filter((code) => underwrite(code, profileFor(code), sample()) === undefined)
     .sort((a, b) => profileFor(a).readyMs[1] - profileFor(b).readyMs[1]);
   if (candidates.length === 0) throw new Error('no insurer quotes the sample');
+  await waitCompleted(system, probe.id);
   return candidates[0];
 }
 
-async function sandbox(system: RunningSystem, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${system.sandboxUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  return res.json() as Promise<unknown>;
-}
-
-async function setMode(system: RunningSystem, code: string, mode: InsurerMode) {
-  expect(await sandbox(system, 'PUT', `/sandbox/insurers/${code}/mode`, { mode })).toMatchObject({ code, mode });
-}
-
-async function sandboxCalls(system: RunningSystem, code: string): Promise<number> {
-  const list = (await sandbox(system, 'GET', '/sandbox/insurers')) as Array<{ code: string; calls: number }>;
-  const entry = list.find((i) => i.code === code);
-  if (!entry) throw new Error(`sandbox has no ${code}`);
-  return entry.calls;
-}
-
-/** Samples the sandbox's call counter for one insurer until stopped: when each of its calls arrived (±10 ms). */
+/**
+ * Samples the sandbox's call counter for one insurer (in-process) until stopped: when each of its
+ * calls arrived (±10 ms). The baseline is read before this returns, so no call made after is missed.
+ */
 function watchCalls(system: RunningSystem, code: string) {
   const arrivals: number[] = [];
-  let last: number | undefined;
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const calls = await sandboxCalls(system, code);
-      const now = Date.now();
-      if (last !== undefined) for (let n = last; n < calls; n++) arrivals.push(now);
-      last = calls;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
+  let last = callsTo(system, code);
+  const take = () => {
+    const calls = callsTo(system, code);
+    const now = Date.now();
+    for (let n = last; n < calls; n++) arrivals.push(now);
+    last = calls;
+  };
+  const timer = setInterval(take, 10);
   return {
-    async stop() {
-      running = false;
-      await loop;
+    stop() {
+      clearInterval(timer);
+      take();
       return arrivals;
     },
   };
@@ -164,7 +146,7 @@ describe('normal and slow insurers', () => {
     system = await start({ QUOTE_DEADLINE_MS: String(DEADLINE) });
   });
   afterAll(() => system?.stop());
-  beforeEach(() => sandbox(system, 'POST', '/sandbox/reset'));
+  beforeEach(() => system.sandbox.reset());
 
   it('normal: every insurer answers, and each offer is the tariff formula with the insurer’s base rate', async () => {
     const created = await apply(system);
@@ -201,10 +183,8 @@ describe('normal and slow insurers', () => {
   });
 
   it('slow: the insurer’s quote is `timeout`, and `completed` comes at the deadline, not before nor much after', async () => {
-    const probe = await apply(system); // only to learn the insurer list from the API
-    const code = quotingInsurer(probe);
-    await waitCompleted(system, probe.id);
-    await setMode(system, code, 'slow');
+    const code = await probeQuotingInsurer(system);
+    system.sandbox.setMode(code, 'slow');
 
     const created = await apply(system);
     const done = await completed(system, created.id, DEADLINE + 5_000);
@@ -223,9 +203,9 @@ describe('normal and slow insurers', () => {
     expect(done.quotes.filter((q) => q.status === 'timeout').map((q) => q.insurer.code)).toEqual([code]);
 
     // nobody keeps polling it once the deadline has passed
-    const calls = await sandboxCalls(system, code);
+    const calls = callsTo(system, code);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await sandboxCalls(system, code)).toBe(calls);
+    expect(callsTo(system, code)).toBe(calls);
   });
 });
 
@@ -239,18 +219,16 @@ describe('down insurer: the circuit opens, refuses at once, and closes again', (
   afterAll(() => system?.stop());
 
   it('fails fast, opens, answers `unavailable` without calling it, then recovers', async () => {
-    await sandbox(system, 'POST', '/sandbox/reset');
-    const probe = await apply(system);
-    const code = quotingInsurer(probe);
-    await waitCompleted(system, probe.id);
+    system.sandbox.reset();
+    const code = await probeQuotingInsurer(system);
     expect((await insurerStatus(system, code)).state).toBe('closed');
 
-    await setMode(system, code, 'down');
+    system.sandbox.setMode(code, 'down');
     const batch = await Promise.all([apply(system), apply(system), apply(system)]);
 
     // the circuit opens: the gateway shows it
     await eventually(async () => ((await insurerStatus(system, code)).state === 'open' ? true : undefined), 3_000, 20);
-    const callsWhenOpen = await sandboxCalls(system, code);
+    const callsWhenOpen = callsTo(system, code);
 
     // the next application is refused at once, without an HTTP call to the insurer
     const refused = await apply(system);
@@ -268,15 +246,15 @@ describe('down insurer: the circuit opens, refuses at once, and closes again', (
       expect(['failed', 'unavailable']).toContain(quote.status);
       expect(after).toBeLessThan(DEADLINE - 1_500);
     }
-    expect(await sandboxCalls(system, code)).toBe(callsWhenOpen);
+    expect(callsTo(system, code)).toBe(callsWhenOpen);
 
     // back to normal: after the half-open time one application gets through and closes the circuit
-    await setMode(system, code, 'normal');
+    system.sandbox.setMode(code, 'normal');
     await eventually(async () => ((await insurerStatus(system, code)).state === 'half-open' ? true : undefined), HALF_OPEN + 2_000, 50);
     const recovered = await apply(system);
     const recoveredQuote = await finalQuote(system, recovered.id, code);
     expect(recoveredQuote.status).toBe('offer');
-    expect(await sandboxCalls(system, code)).toBeGreaterThan(callsWhenOpen);
+    expect(callsTo(system, code)).toBeGreaterThan(callsWhenOpen);
     await eventually(async () => ((await insurerStatus(system, code)).state === 'closed' ? true : undefined), 2_000, 20);
 
     const again = await apply(system);
@@ -296,20 +274,18 @@ describe('flaky insurer', () => {
   afterAll(() => system?.stop());
 
   it('retries hide its failures: most quotes are offers, and it was called more often than it answered', async () => {
-    await sandbox(system, 'POST', '/sandbox/reset');
-    const probe = await apply(system);
-    const code = quotingInsurer(probe);
-    await waitCompleted(system, probe.id);
+    system.sandbox.reset();
+    const code = await probeQuotingInsurer(system);
     const before = await insurerStatus(system, code);
-    const callsBefore = await sandboxCalls(system, code);
+    const callsBefore = callsTo(system, code);
 
-    await setMode(system, code, 'flaky');
+    system.sandbox.setMode(code, 'flaky');
     const apps: Created[] = [];
     for (let i = 0; i < 16; i++) apps.push(await apply(system));
     const quotes = await Promise.all(apps.map((a) => finalQuote(system, a.id, code, DEADLINE + 3_000)));
     const statuses = quotes.map((q) => q.status);
     const after = await insurerStatus(system, code);
-    const calls = (await sandboxCalls(system, code)) - callsBefore;
+    const calls = callsTo(system, code) - callsBefore;
     const failures = (after.failures ?? 0) - (before.failures ?? 0);
     const answered = (after.calls ?? 0) - (before.calls ?? 0) - failures;
     note(
@@ -343,20 +319,17 @@ describe('rate-limited insurer', () => {
 
   /** `size` applications at once while the insurer allows two calls a second. */
   async function burst(size: number) {
-    const probe = await apply(system);
-    const code = quotingInsurer(probe);
-    await waitCompleted(system, probe.id);
-    const callsBefore = await sandboxCalls(system, code);
+    const code = await probeQuotingInsurer(system);
+    const callsBefore = callsTo(system, code);
 
-    await setMode(system, code, 'ratelimited');
+    system.sandbox.setMode(code, 'ratelimited');
     const watch = watchCalls(system, code);
-    await new Promise((r) => setTimeout(r, 30)); // the watcher has its baseline
     const started = Date.now();
     const apps = await Promise.all(Array.from({ length: size }, () => apply(system)));
     const quotes = await Promise.all(apps.map((a) => finalQuote(system, a.id, code, DEADLINE + 3_000)));
-    const arrivals = await watch.stop();
+    const arrivals = watch.stop();
     const tookMs = quotes.map((q, i) => sinceCreated(apps[i], q.at));
-    const calls = (await sandboxCalls(system, code)) - callsBefore;
+    const calls = callsTo(system, code) - callsBefore;
     const status = await insurerStatus(system, code);
     note(
       `ratelimited (${code}) ×${size}: ${quotes.map((q) => q.status + (q.reason ? ` (${q.reason})` : '')).join(', ')} after ${tookMs.join(', ')} ms; ` +

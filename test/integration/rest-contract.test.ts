@@ -6,28 +6,21 @@ import crypto from 'node:crypto';
 import type { DbAdapter } from 'moleculer-db';
 import { todayInMoscow } from '../../lib/dates';
 import { sampleApplication } from '../unit/fixtures/application';
-import { startSystem, waitCompleted, type RunningSystem } from '../support/system';
+import { PROBLEM_JSON, expectProblem } from '../support/problem';
+import { api, DEMO_KEY, sandboxCalls, startSystem, waitCompleted, type ApiAnswer, type RunningSystem } from '../support/system';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: Json;
-  text: string;
-}
 
 interface InsurerRef {
   code: string;
   name: string;
 }
 
-const DEMO = 'demo-key';
+const DEMO = DEMO_KEY; // api() sends it unless told otherwise
 const OTHER = 'other-key';
 const PARTNER_KEYS = `demo:${DEMO},other:${OTHER}`;
 
-const PROBLEM_JSON = /^application\/problem\+json\b/;
 const JSON_TYPE = /^application\/json\b/;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 const QUOTE_STATUSES = ['pending', 'offer', 'declined', 'failed', 'unavailable', 'timeout'];
@@ -40,33 +33,6 @@ function sample(change: (app: Json) => void = () => undefined): Json {
   const app = JSON.parse(JSON.stringify(sampleApplication(todayInMoscow()))) as Json;
   change(app);
   return app;
-}
-
-/** A request as a partner with `key` (null: no X-Api-Key header at all). */
-async function call(system: RunningSystem, key: string | null, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const res = await fetch(`${system.baseUrl}${route}`, {
-    method,
-    headers: {
-      ...(key === null ? {} : { 'x-api-key': key }),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: Json = {};
-  try {
-    json = text ? (JSON.parse(text) as Json) : {};
-  } catch {
-    // left empty: the assertions on the content type and status say what went wrong
-  }
-  return { status: res.status, headers: res.headers, json, text };
-}
-
-function expectProblem(res: Answer, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
-  expect(res.json).toEqual(expect.objectContaining({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) }));
 }
 
 function expectInstant(value: unknown): number {
@@ -113,7 +79,7 @@ function expectBestOffer(view: Json): void {
 }
 
 /** The list answer: the contract says "paginated" without fixing the envelope. */
-function itemsOf(res: Answer): Json[] {
+function itemsOf(res: ApiAnswer): Json[] {
   const items: unknown = Array.isArray(res.json) ? res.json : res.json.items;
   expect(Array.isArray(items)).toBe(true);
   return items as Json[];
@@ -152,31 +118,31 @@ describe('authentication', () => {
   const table = routes.flatMap(([method, route, body]) => keys.map(([what, key]) => [method, route, what, key, body] as const));
 
   it.each(table)('%s %s with %s → 401 problem+json', async (method, route, _what, key, body) => {
-    const res = await call(system, key, method, route, body === 'sample' ? sample() : body);
+    const res = await api(system, method, route, body === 'sample' ? sample() : body, { key });
     expectProblem(res, 401);
   });
 
   it('a refused POST created nothing and asked no insurer', async () => {
     expect(await storedCount(system, 'demo')).toBe(0);
-    const res = await fetch(`${system.sandboxUrl}/sandbox/insurers`);
-    const insurers = JSON.parse(await res.text()) as Array<{ code: string; calls: number }>;
+    const insurers = sandboxCalls(system);
+    expect(insurers.length).toBeGreaterThan(0);
     expect(insurers.filter((i) => i.calls !== 0)).toEqual([]);
   });
 
   it('GET /api/v1/health needs no key', async () => {
-    const res = await call(system, null, 'GET', '/api/v1/health');
+    const res = await api(system, 'GET', '/api/v1/health', undefined, { key: null });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(JSON_TYPE);
     expect(res.json).toMatchObject({ status: 'ok' });
   });
 
   it('GET /api/v1/health ignores an unknown key', async () => {
-    const res = await call(system, 'no-such-key', 'GET', '/api/v1/health');
+    const res = await api(system, 'GET', '/api/v1/health', undefined, { key: 'no-such-key' });
     expect(res.status).toBe(200);
   });
 
   it('GET /api/openapi.json needs no key and describes the partner API', async () => {
-    const res = await call(system, null, 'GET', '/api/openapi.json');
+    const res = await api(system, 'GET', '/api/openapi.json', undefined, { key: null });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(JSON_TYPE);
     expect(res.json.openapi).toMatch(/^3\.\d+\.\d+$/);
@@ -193,16 +159,16 @@ describe('routing', () => {
     ['GET', '/api/v2/applications'],
     ['POST', '/api/v1/no-such-route'],
   ])('%s %s → 404', async (method, route) => {
-    const res = await call(system, DEMO, method, route, method === 'POST' ? {} : undefined);
+    const res = await api(system, method, route, method === 'POST' ? {} : undefined);
     expect(res.status).toBe(404);
   });
 
   it('an unknown route under /api/v1 answers problem+json', async () => {
-    expectProblem(await call(system, DEMO, 'GET', '/api/v1/no-such-route'), 404);
+    expectProblem(await api(system, 'GET', '/api/v1/no-such-route'), 404);
   });
 
   it.each(['/api/v1', '/api/v1/', '/api/v1/index.html', '/api/v1/app.js'])('%s is an API path, never the page: 404 with or without a key', async (route) => {
-    expectProblem(await call(system, DEMO, 'GET', route), 404);
+    expectProblem(await api(system, 'GET', route), 404);
     const anonymous = await fetch(`${system.baseUrl}${route}`);
     expect(anonymous.status).toBe(404);
     expect(anonymous.headers.get('content-type')).toMatch(/application\/problem\+json/);
@@ -213,7 +179,7 @@ describe('routing', () => {
     ['PUT', '/api/v1/insurers'],
     ['PATCH', '/api/v1/health'],
   ])('%s %s (a method the route lacks) → 404 or 405, never a 5xx', async (method, route) => {
-    const res = await call(system, DEMO, method, route);
+    const res = await api(system, method, route);
     expect([404, 405]).toContain(res.status);
   });
 
@@ -224,7 +190,7 @@ describe('routing', () => {
     ['an encoded path', '%2E%2E%2Fhealth'],
     ['a Mongo-ish operator', '%7B%22%24ne%22%3A1%7D'],
   ])('GET /api/v1/applications/{id} with %s → 404 problem+json', async (_what, id) => {
-    expectProblem(await call(system, DEMO, 'GET', `/api/v1/applications/${id}`), 404);
+    expectProblem(await api(system, 'GET', `/api/v1/applications/${id}`), 404);
   });
 });
 
@@ -235,7 +201,7 @@ describe('one application from POST to completion', () => {
 
   beforeAll(async () => {
     postedAtMs = Date.now();
-    const res = await call(system, DEMO, 'POST', '/api/v1/applications', sample());
+    const res = await api(system, 'POST', '/api/v1/applications', sample());
     expect(res.status).toBe(202);
     created = res.json;
   });
@@ -262,7 +228,7 @@ describe('one application from POST to completion', () => {
   });
 
   it('the 202 answer is JSON', async () => {
-    const res = await call(system, DEMO, 'POST', '/api/v1/applications', sample());
+    const res = await api(system, 'POST', '/api/v1/applications', sample());
     expect(res.status).toBe(202);
     expect(res.headers.get('content-type')).toMatch(JSON_TYPE);
     expect(res.json.id).not.toBe(created.id);
@@ -270,7 +236,7 @@ describe('one application from POST to completion', () => {
   });
 
   it('GET /applications/{id} → 200 { id, status, createdAt, deadline, quotes } with a Quote per insurer', async () => {
-    const res = await call(system, DEMO, 'GET', `/api/v1/applications/${created.id}`);
+    const res = await api(system, 'GET', `/api/v1/applications/${created.id}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(JSON_TYPE);
     const view = res.json;
@@ -301,18 +267,18 @@ describe('one application from POST to completion', () => {
   });
 
   it("another partner's application is 404 to them, and still 200 to its owner", async () => {
-    expectProblem(await call(system, OTHER, 'GET', `/api/v1/applications/${created.id}`), 404);
-    expect((await call(system, DEMO, 'GET', `/api/v1/applications/${created.id}`)).status).toBe(200);
+    expectProblem(await api(system, 'GET', `/api/v1/applications/${created.id}`, undefined, { key: OTHER }), 404);
+    expect((await api(system, 'GET', `/api/v1/applications/${created.id}`)).status).toBe(200);
   });
 
   it('an existing application with an unknown key → 401, not its data', async () => {
-    const res = await call(system, 'no-such-key', 'GET', `/api/v1/applications/${created.id}`);
+    const res = await api(system, 'GET', `/api/v1/applications/${created.id}`, undefined, { key: 'no-such-key' });
     expectProblem(res, 401);
     expect(res.text).not.toContain(created.token);
   });
 
   it('GET /insurers → code, name and a circuit state for every insurer of the POST answer', async () => {
-    const res = await call(system, DEMO, 'GET', '/api/v1/insurers');
+    const res = await api(system, 'GET', '/api/v1/insurers');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(JSON_TYPE);
     expect(Array.isArray(res.json)).toBe(true);
@@ -335,13 +301,13 @@ describe('GET /applications: this partner’s applications, newest first, pagina
 
   beforeAll(async () => {
     for (let i = 0; i < 4; i += 1) {
-      const res = await call(system, DEMO, 'POST', '/api/v1/applications', sample());
+      const res = await api(system, 'POST', '/api/v1/applications', sample());
       expect(res.status).toBe(202);
       demoIds.push(res.json.id);
       await sleep(15); // distinct creation instants, so "newest first" is one order
     }
     for (let i = 0; i < 2; i += 1) {
-      const res = await call(system, OTHER, 'POST', '/api/v1/applications', sample());
+      const res = await api(system, 'POST', '/api/v1/applications', sample(), { key: OTHER });
       expect(res.status).toBe(202);
       otherIds.push(res.json.id);
       await sleep(15);
@@ -349,13 +315,13 @@ describe('GET /applications: this partner’s applications, newest first, pagina
   });
 
   it('answers 200 JSON', async () => {
-    const res = await call(system, DEMO, 'GET', '/api/v1/applications');
+    const res = await api(system, 'GET', '/api/v1/applications');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(JSON_TYPE);
   });
 
   it('lists the newest first, every one of this partner’s and none of the other’s', async () => {
-    const res = await call(system, DEMO, 'GET', '/api/v1/applications?page=1&pageSize=100');
+    const res = await api(system, 'GET', '/api/v1/applications?page=1&pageSize=100');
     expect(res.status).toBe(200);
     const items = itemsOf(res);
     const ids = items.map((a) => a.id as string);
@@ -371,16 +337,16 @@ describe('GET /applications: this partner’s applications, newest first, pagina
   });
 
   it('the other partner sees only its own', async () => {
-    const res = await call(system, OTHER, 'GET', '/api/v1/applications?pageSize=100');
+    const res = await api(system, 'GET', '/api/v1/applications?pageSize=100', undefined, { key: OTHER });
     expect(res.status).toBe(200);
     expect(itemsOf(res).map((a) => a.id).sort()).toEqual([...otherIds].sort());
   });
 
   it('pages split the same order without overlap (?page=&pageSize=)', async () => {
-    const all = itemsOf(await call(system, DEMO, 'GET', '/api/v1/applications?page=1&pageSize=100')).map((a) => a.id);
+    const all = itemsOf(await api(system, 'GET', '/api/v1/applications?page=1&pageSize=100')).map((a) => a.id);
     expect(all.length).toBeGreaterThanOrEqual(4);
-    const first = await call(system, DEMO, 'GET', '/api/v1/applications?page=1&pageSize=2');
-    const second = await call(system, DEMO, 'GET', '/api/v1/applications?page=2&pageSize=2');
+    const first = await api(system, 'GET', '/api/v1/applications?page=1&pageSize=2');
+    const second = await api(system, 'GET', '/api/v1/applications?page=2&pageSize=2');
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     const page1 = itemsOf(first).map((a) => a.id);
@@ -388,7 +354,7 @@ describe('GET /applications: this partner’s applications, newest first, pagina
     expect(page1).toHaveLength(2);
     expect(page2).toHaveLength(2);
     expect([...page1, ...page2]).toEqual(all.slice(0, 4));
-    const beyond = await call(system, DEMO, 'GET', `/api/v1/applications?page=${all.length + 1}&pageSize=1`);
+    const beyond = await api(system, 'GET', `/api/v1/applications?page=${all.length + 1}&pageSize=1`);
     expect(beyond.status).toBe(200);
     expect(itemsOf(beyond)).toEqual([]);
   });
@@ -396,7 +362,7 @@ describe('GET /applications: this partner’s applications, newest first, pagina
   it.each<[string]>([['page=0'], ['page=-1'], ['page=abc'], ['pageSize=0'], ['pageSize=100000'], ['pageSize=2.5'], ['page=1e9999']])(
     'a malformed ?%s → 4xx problem+json, never a 5xx',
     async (query) => {
-      const res = await call(system, DEMO, 'GET', `/api/v1/applications?${query}`);
+      const res = await api(system, 'GET', `/api/v1/applications?${query}`);
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
@@ -409,8 +375,8 @@ describe('Idempotency-Key', () => {
     const key = `idem-${crypto.randomUUID()}`;
     const body = sample();
     const before = await storedCount(system, 'demo');
-    const first = await call(system, DEMO, 'POST', '/api/v1/applications', body, { 'Idempotency-Key': key });
-    const second = await call(system, DEMO, 'POST', '/api/v1/applications', body, { 'Idempotency-Key': key });
+    const first = await api(system, 'POST', '/api/v1/applications', body, { headers: { 'Idempotency-Key': key } });
+    const second = await api(system, 'POST', '/api/v1/applications', body, { headers: { 'Idempotency-Key': key } });
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     expect(second.json).toEqual(first.json);
@@ -423,8 +389,8 @@ describe('Idempotency-Key', () => {
     const key = `idem-${crypto.randomUUID()}`;
     const body = sample();
     const reordered = Object.fromEntries(Object.entries(body).reverse());
-    const first = await call(system, DEMO, 'POST', '/api/v1/applications', body, { 'Idempotency-Key': key });
-    const second = await call(system, DEMO, 'POST', '/api/v1/applications', reordered, { 'Idempotency-Key': key });
+    const first = await api(system, 'POST', '/api/v1/applications', body, { headers: { 'Idempotency-Key': key } });
+    const second = await api(system, 'POST', '/api/v1/applications', reordered, { headers: { 'Idempotency-Key': key } });
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     expect(second.json).toEqual(first.json);
@@ -433,34 +399,34 @@ describe('Idempotency-Key', () => {
   it('the same key with a different body → 409 problem+json, and the first answer still stands', async () => {
     const key = `idem-${crypto.randomUUID()}`;
     const body = sample();
-    const first = await call(system, DEMO, 'POST', '/api/v1/applications', body, { 'Idempotency-Key': key });
+    const first = await api(system, 'POST', '/api/v1/applications', body, { headers: { 'Idempotency-Key': key } });
     expect(first.status).toBe(202);
     const before = await storedCount(system, 'demo');
     const changed = sample((a) => void (a.policy.periodMonths = 6));
-    expectProblem(await call(system, DEMO, 'POST', '/api/v1/applications', changed, { 'Idempotency-Key': key }), 409);
+    expectProblem(await api(system, 'POST', '/api/v1/applications', changed, { headers: { 'Idempotency-Key': key } }), 409);
     expect(await storedCount(system, 'demo')).toBe(before);
-    const again = await call(system, DEMO, 'POST', '/api/v1/applications', body, { 'Idempotency-Key': key });
+    const again = await api(system, 'POST', '/api/v1/applications', body, { headers: { 'Idempotency-Key': key } });
     expect(again.status).toBe(202);
     expect(again.json).toEqual(first.json);
   });
 
   it('the same key from another partner is independent', async () => {
     const key = `idem-${crypto.randomUUID()}`;
-    const demo = await call(system, DEMO, 'POST', '/api/v1/applications', sample(), { 'Idempotency-Key': key });
+    const demo = await api(system, 'POST', '/api/v1/applications', sample(), { headers: { 'Idempotency-Key': key } });
     // another partner, the same key, even a different body: no conflict, a new application
     const otherBody = sample((a) => void (a.policy.periodMonths = 6));
-    const other = await call(system, OTHER, 'POST', '/api/v1/applications', otherBody, { 'Idempotency-Key': key });
+    const other = await api(system, 'POST', '/api/v1/applications', otherBody, { key: OTHER, headers: { 'Idempotency-Key': key } });
     expect(demo.status).toBe(202);
     expect(other.status).toBe(202);
     expect(other.json.id).not.toBe(demo.json.id);
     expect(other.json.token).not.toBe(demo.json.token);
     // and each partner's replay gets its own first answer
-    const otherAgain = await call(system, OTHER, 'POST', '/api/v1/applications', otherBody, { 'Idempotency-Key': key });
+    const otherAgain = await api(system, 'POST', '/api/v1/applications', otherBody, { key: OTHER, headers: { 'Idempotency-Key': key } });
     expect(otherAgain.json).toEqual(other.json);
-    const demoAgain = await call(system, DEMO, 'POST', '/api/v1/applications', sample(), { 'Idempotency-Key': key });
+    const demoAgain = await api(system, 'POST', '/api/v1/applications', sample(), { headers: { 'Idempotency-Key': key } });
     expect(demoAgain.json).toEqual(demo.json);
     // the other partner's application is theirs alone
-    expectProblem(await call(system, DEMO, 'GET', `/api/v1/applications/${other.json.id}`), 404);
+    expectProblem(await api(system, 'GET', `/api/v1/applications/${other.json.id}`), 404);
   });
 
   it('two concurrent requests with the same key and body make one application', async () => {
@@ -468,8 +434,8 @@ describe('Idempotency-Key', () => {
     const body = sample();
     const before = await storedCount(system, 'demo');
     const [a, b] = await Promise.all([
-      call(system, DEMO, 'POST', '/api/v1/applications', body, { 'Idempotency-Key': key }),
-      call(system, DEMO, 'POST', '/api/v1/applications', body, { 'Idempotency-Key': key }),
+      api(system, 'POST', '/api/v1/applications', body, { headers: { 'Idempotency-Key': key } }),
+      api(system, 'POST', '/api/v1/applications', body, { headers: { 'Idempotency-Key': key } }),
     ]);
     expect(a.status).toBe(202);
     expect(b.status).toBe(202);
@@ -490,10 +456,10 @@ describe('rate limit (RATE_LIMIT_PER_MINUTE=3)', () => {
 
   it('the 4th POST within a minute → 429 problem+json with Retry-After in whole seconds', async () => {
     for (let i = 0; i < 3; i += 1) {
-      const res = await call(limited, DEMO, 'POST', '/api/v1/applications', sample());
+      const res = await api(limited, 'POST', '/api/v1/applications', sample());
       expect(res.status).toBe(202);
     }
-    const fourth = await call(limited, DEMO, 'POST', '/api/v1/applications', sample());
+    const fourth = await api(limited, 'POST', '/api/v1/applications', sample());
     expectProblem(fourth, 429);
     const retryAfter = fourth.headers.get('retry-after');
     expect(retryAfter).toMatch(/^\d+$/);
@@ -507,18 +473,18 @@ describe('rate limit (RATE_LIMIT_PER_MINUTE=3)', () => {
     ['a body that is not JSON', '{"vehicle":'],
     ['an empty object', '{}'],
   ])('%s beyond the limit → 429 or 400, never a 5xx', async (_what, body) => {
-    const res = await call(limited, DEMO, 'POST', '/api/v1/applications', body);
+    const res = await api(limited, 'POST', '/api/v1/applications', body);
     expect([400, 429]).toContain(res.status);
     expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
   });
 
   it('the limit is per partner key: the other partner can still apply', async () => {
-    const res = await call(limited, OTHER, 'POST', '/api/v1/applications', sample());
+    const res = await api(limited, 'POST', '/api/v1/applications', sample(), { key: OTHER });
     expect(res.status).toBe(202);
   });
 
   it('reads are not new applications: GET routes still answer', async () => {
-    expect((await call(limited, DEMO, 'GET', '/api/v1/insurers')).status).toBe(200);
-    expect((await call(limited, null, 'GET', '/api/v1/health')).status).toBe(200);
+    expect((await api(limited, 'GET', '/api/v1/insurers')).status).toBe(200);
+    expect((await api(limited, 'GET', '/api/v1/health', undefined, { key: null })).status).toBe(200);
   });
 });

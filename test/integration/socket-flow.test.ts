@@ -10,6 +10,8 @@ import type { Quote } from '../../lib/quotes/types';
 
 type Ack = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+const FINAL = ['offer', 'declined', 'failed', 'unavailable', 'timeout'];
+
 let system: RunningSystem;
 const sockets: Socket[] = [];
 
@@ -62,7 +64,7 @@ test('apply streams each insurer once and completes exactly once, before the dea
   expect(new Set(keys).size).toBe(keys.length);
   const finals = done.quotes as Quote[];
   expect(finals.map((q) => q.insurer.code).sort()).toEqual(ack.insurers.map((i: { code: string }) => i.code).sort());
-  for (const q of finals) expect(['offer', 'declined', 'failed', 'unavailable', 'timeout']).toContain(q.status);
+  for (const q of finals) expect(FINAL).toContain(q.status);
   for (const q of quotes) expect(q.applicationId).toBe(ack.id);
   // the live events carried the same final states as the completed summary
   for (const q of finals) expect(quotes.find((e) => e.insurer.code === q.insurer.code)?.status).toBe(q.status);
@@ -98,31 +100,46 @@ test('garbage payloads get an error ack and the connection survives', async () =
 });
 
 test('a wrong token gets an error and no events; the right token gets the snapshot and live events', async () => {
-  const owner = await client();
-  const ack = await emitAck(owner, 'apply', sampleApplication(todayInMoscow()));
-  expect(ack.ok).toBe(true);
+  // one insurer held back until the deadline (5 s here): the application is still quoting when
+  // the friend subscribes, so there are live events to get, the slow one's `timeout` at least
+  const slow = system.sandbox.list()[0].code;
+  system.sandbox.setMode(slow, 'slow');
+  try {
+    const owner = await client();
+    const ack = await emitAck(owner, 'apply', sampleApplication(todayInMoscow()));
+    expect(ack.ok).toBe(true);
+    expect(ack.insurers.map((i: { code: string }) => i.code)).toContain(slow);
 
-  const intruder = await client();
-  const leaked: unknown[] = [];
-  intruder.on('quote', (q) => leaked.push(q));
-  intruder.on('completed', (c) => leaked.push(c));
-  const refused = await emitAck(intruder, 'subscribe', { id: ack.id, token: 'not-the-token' });
-  expect(refused.ok).toBe(false);
-  expect(refused.error.status).toBe(404);
-  expect(refused.snapshot).toBeUndefined();
+    const intruder = await client();
+    const leaked: unknown[] = [];
+    intruder.on('quote', (q) => leaked.push(q));
+    intruder.on('completed', (c) => leaked.push(c));
+    const refused = await emitAck(intruder, 'subscribe', { id: ack.id, token: 'not-the-token' });
+    expect(refused.ok).toBe(false);
+    expect(refused.error.status).toBe(404);
+    expect(refused.snapshot).toBeUndefined();
 
-  const friend = await client();
-  const events: string[] = [];
-  friend.on('quote', (q: Quote) => events.push(q.status));
-  const completed = new Promise((resolve) => friend.once('completed', resolve));
-  const sub = await emitAck(friend, 'subscribe', { id: ack.id, token: ack.token });
-  expect(sub.ok).toBe(true);
-  expect(['quoting', 'completed']).toContain(sub.snapshot.status);
-  expect(sub.snapshot.quotes).toHaveLength(ack.insurers.length);
-  if (sub.snapshot.status === 'quoting') await completed;
+    const friend = await client();
+    const events: Array<{ code: string; status: string }> = [];
+    friend.on('quote', (q: Quote) => events.push({ code: q.insurer.code, status: q.status }));
+    const completed = new Promise((resolve) => friend.once('completed', resolve));
+    const sub = await emitAck(friend, 'subscribe', { id: ack.id, token: ack.token });
+    expect(sub.ok).toBe(true);
+    expect(sub.snapshot.status).toBe('quoting');
+    expect(sub.snapshot.quotes).toHaveLength(ack.insurers.length);
+    const pending = (sub.snapshot.quotes as Quote[]).filter((q) => q.status === 'pending').map((q) => q.insurer.code);
+    expect(pending).toContain(slow);
+    await completed;
 
-  await new Promise((r) => setTimeout(r, 300));
-  expect(leaked).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 300)); // a late or repeated event would show up here
+    expect(leaked).toHaveLength(0);
+    // every insurer still pending in the snapshot got exactly one live event with its final state
+    const finalEvents = (code: string) => events.filter((e) => e.code === code && FINAL.includes(e.status)).map((e) => e.status);
+    for (const code of pending) expect({ code, finals: finalEvents(code).length }).toEqual({ code, finals: 1 });
+    expect(finalEvents(slow)).toEqual(['timeout']);
+  } finally {
+    system.sandbox.reset();
+  }
 });
 
 test('a client that reconnects and subscribes again gets everything it missed in the snapshot', async () => {
@@ -140,5 +157,7 @@ test('a client that reconnects and subscribes again gets everything it missed in
   const sub = await emitAck(again, 'subscribe', { id: ack.id, token: ack.token });
   expect(sub.ok).toBe(true);
   expect(sub.snapshot.status).toBe('completed');
-  for (const q of sub.snapshot.quotes as Quote[]) expect(q.status).not.toBe('pending');
+  const quotes = sub.snapshot.quotes as Quote[];
+  expect(quotes.map((q) => q.insurer.code).sort()).toEqual(ack.insurers.map((i: { code: string }) => i.code).sort());
+  expect(quotes.filter((q) => q.status === 'pending')).toEqual([]);
 });

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../../lib/project-root';
+import { eventually } from './wait';
 
 const ROOT = projectRoot();
 
@@ -51,15 +52,12 @@ export function startNode(script: 'bin/start.js' | 'sandbox/main.js', env: Recor
 
 /** Resolves once `url` answers 2xx, so a stranger on the port (or a node still starting) does not count. */
 export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
+  const answers2xx = async () => {
     try {
-      const res = await fetch(url);
-      if (res.ok) return;
+      return (await fetch(url)).ok ? true : undefined;
     } catch {
-      // not listening yet
+      return undefined; // not listening yet
     }
-    if (Date.now() > until) throw new Error(`${url} did not answer 2xx within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  await eventually(answers2xx, timeoutMs, 100, () => `${url} did not answer 2xx`);
 }

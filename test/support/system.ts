@@ -12,6 +12,9 @@ import { brokerOptions } from '../../moleculer.config';
 import { servicesFor } from '../../services';
 import { createSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox/types';
+import { eventually } from './wait';
+
+export { eventually };
 
 export interface RunningSystem {
   broker: ServiceBroker;
@@ -84,10 +87,30 @@ export async function listenSandbox(latencyScale = 0.02): Promise<{ sandbox: San
 
 export const DEMO_KEY = 'demo-key';
 
-export async function api(system: RunningSystem, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+/** What api() answers: `json` is undefined when the body is empty or not JSON. */
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  json: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  text: string;
+}
+
+export interface ApiOptions {
+  /** The X-Api-Key to send: DEMO_KEY unless given; null sends no X-Api-Key header at all. */
+  key?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** One request to the gateway as a partner (DEMO_KEY unless `options.key` says otherwise). */
+export async function api(system: RunningSystem, method: string, route: string, body?: unknown, options: ApiOptions = {}): Promise<ApiAnswer> {
+  const key = options.key === undefined ? DEMO_KEY : options.key;
   const res = await fetch(`${system.baseUrl}${route}`, {
     method,
-    headers: { 'x-api-key': DEMO_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      ...(key === null ? {} : { 'x-api-key': key }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...options.headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -97,23 +120,26 @@ export async function api(system: RunningSystem, method: string, route: string, 
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, json: json as Record<string, any>, text }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return { status: res.status, headers: res.headers, json: json as ApiAnswer['json'], text };
 }
 
-/** Polls `check` until it returns a value, failing after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, everyMs = 50): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-export async function waitCompleted(system: RunningSystem, id: string, timeoutMs = 15_000) {
+export async function waitCompleted(system: RunningSystem, id: string, timeoutMs = 15_000, everyMs = 50) {
   return eventually(async () => {
     const res = await api(system, 'GET', `/api/v1/applications/${id}`);
     return res.json?.status === 'completed' ? res.json : undefined;
-  }, timeoutMs);
+  }, timeoutMs, everyMs);
+}
+
+/** The sandbox's call counter of every insurer it simulates, read in-process; never an empty list. */
+export function sandboxCalls(system: RunningSystem): Array<{ code: string; calls: number }> {
+  const list = system.sandbox.list().map(({ code, calls }) => ({ code, calls }));
+  if (list.length === 0) throw new Error('the sandbox simulates no insurer');
+  return list;
+}
+
+/** How many calls the sandbox has had for one insurer (throws for a code it does not simulate). */
+export function callsTo(system: RunningSystem, code: string): number {
+  const entry = sandboxCalls(system).find((i) => i.code === code);
+  if (!entry) throw new Error(`the sandbox has no insurer ${code}`);
+  return entry.calls;
 }
