@@ -10,7 +10,7 @@ import { isInsurerFailure } from './lib/errors';
 import { ShutdownSignalMiddleware } from './middlewares/shutdown-signal';
 
 export function channelAdapter(config: AppConfig): string | Record<string, unknown> {
-  if (config.transporter?.startsWith('nats://')) {
+  if (config.durableChannels && config.transporter) {
     // a quote loop holds its message until the insurer answers or the deadline passes: JetStream must
     // not redeliver it meanwhile (its default ack_wait is 30 s), or the insurer would be asked twice
     const ackWaitNanos = (config.quoteDeadlineMs + 30_000) * 1_000_000;

@@ -45,9 +45,13 @@ export interface AppConfig {
   sandboxPort: number;
   sandboxLatencyScale: number;
   sandboxTransientErrors: boolean; // the sandbox's rare 503s in normal mode
+  sandboxSeed?: number; // seeds the sandbox's randomness (tests), otherwise Math.random
+  durableChannels: boolean; // channels on NATS JetStream (a cluster) rather than in memory
   insurersUrl: string;
+  databaseUrl?: string; // PostgreSQL, shared by every applications node
   mongoUri?: string;
   dataDir: string;
+  storeEngine: StoreEngine; // decided here once: DATABASE_URL, then MONGO_URI, then the embedded files
   redisUrl?: string;
   quoteDeadlineMs: number;
   rateLimitPerMinute: number;
@@ -59,6 +63,8 @@ export interface AppConfig {
   insurerCalls: InsurerCallSettings;
   logLevel: string;
 }
+
+export type StoreEngine = 'embedded' | 'postgres' | 'mongo';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -116,6 +122,12 @@ function parseDisabledInsurers(raw: string | undefined): ReadonlySet<string> {
   return new Set(codes);
 }
 
+function databaseUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got "${raw.replace(/:[^:@/]*@/, ':***@')}"`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
   if (production && !env.PARTNER_KEYS) throw new ConfigError('PARTNER_KEYS is required with NODE_ENV=production');
@@ -132,8 +144,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sandboxPort,
     sandboxLatencyScale: num(env, 'SANDBOX_LATENCY_SCALE', 1),
     sandboxTransientErrors: env.SANDBOX_TRANSIENT_ERRORS !== '0',
+    sandboxSeed: env.SANDBOX_SEED ? int(env, 'SANDBOX_SEED', 0) : undefined,
+    durableChannels: Boolean(env.TRANSPORTER?.startsWith('nats://')),
     insurersUrl: (env.INSURERS_URL || `http://127.0.0.1:${sandboxPort}`).replace(/\/+$/, ''),
+    databaseUrl: databaseUrl(env.DATABASE_URL),
     mongoUri: env.MONGO_URI || undefined,
+    storeEngine: env.DATABASE_URL ? 'postgres' : env.MONGO_URI ? 'mongo' : 'embedded',
     dataDir: path.resolve(env.DATA_DIR || './data'),
     redisUrl: env.REDIS_URL || undefined,
     quoteDeadlineMs: deadline,

@@ -9,7 +9,7 @@ import { createOffersStreamService } from './offers-stream.service';
 import { createSandboxService } from './sandbox.service';
 
 export function servicesFor(config: AppConfig, parts: readonly ServicePart[] = config.services): ServiceSchema[] {
-  const durableChannels = Boolean(config.transporter?.startsWith('nats://'));
+  const durableChannels = config.durableChannels;
   const byPart: Record<ServicePart, () => ServiceSchema[]> = {
     sandbox: () => [createSandboxService(config)],
     gateway: () => [createGatewayService(config)],

@@ -45,7 +45,7 @@ export function createInsurerService(
   config: AppConfig,
 ): ServiceSchema<InsurerSettings, Record<string, never>, { insurer: InsurerState }, InsurerService> {
   const name = insurerServiceName(definition.code);
-  const durableChannels = Boolean(config.transporter?.startsWith('nats://'));
+  const durableChannels = config.durableChannels;
   const calls = config.insurerCalls;
   const guard = {
     timeout: calls.callTimeoutMs + 1_000, // a backstop only: our AbortSignal fires first and counts for the breaker
