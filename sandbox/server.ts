@@ -48,7 +48,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       const code = segment(m[1]);
       const insurer = code === undefined ? undefined : insurers.get(code);
       if (!insurer) return jsonError(404, `no insurer ${m[1]}`);
-      return insurer.handle({ method, path: m[2] ?? '/', query, body });
+      return insurer.handle({ method, path: m[2] ?? '/', query, headers: req.headers, body });
     }
     if (path.startsWith('/sandbox/')) return handleAdmin(method, path, body, { insurers, list, reset });
     return jsonError(404, `no route ${method} ${path}`);

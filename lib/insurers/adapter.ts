@@ -10,6 +10,17 @@ export interface InsurerHttpRequest {
   method: 'GET' | 'POST';
   path: string; // relative to the insurer's base URL, e.g. `/applications`
   body?: unknown;
+  /** Headers of the dialect's own, beside the JSON ones the client always sends. */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Our reference for one quote: one application at one insurer. It travels with every create, so
+ * an insurer that sees it again (a worker died and another resumed the quote) answers with the
+ * quote it already has instead of opening a second one.
+ */
+export function quoteReference(applicationId: string, insurerCode: string): string {
+  return `${applicationId}:${insurerCode}`;
 }
 
 export type CreateOutcome =
@@ -23,7 +34,8 @@ export type PollOutcome =
 
 export interface InsurerAdapter {
   readonly dialect: string;
-  createRequest(application: Application, applicationId: string): InsurerHttpRequest;
+  /** `reference` is `quoteReference(…)`; each dialect carries it in its own idiom. */
+  createRequest(application: Application, reference: string): InsurerHttpRequest;
   parseCreated(body: unknown): CreateOutcome;
   pollRequest(externalId: string): InsurerHttpRequest;
   parsePoll(body: unknown): PollOutcome;

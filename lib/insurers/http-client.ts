@@ -44,7 +44,7 @@ export class InsurerHttpClient {
       const response = await this.pool.request({
         method: request.method,
         path: this.basePath + request.path,
-        headers: request.body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+        headers: requestHeaders(request),
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: abort.signal,
       });
@@ -77,4 +77,10 @@ export class InsurerHttpClient {
     if (status >= 500) throw new InsurerTransientError(`${this.code} answered ${status}`, { insurer: this.code, status });
     throw new InsurerRejectedError(this.code, status, text.slice(0, 200));
   }
+}
+
+/** The dialect's own headers first, so it cannot take the JSON ones away by accident. */
+function requestHeaders(request: InsurerHttpRequest): Record<string, string> {
+  const json: Record<string, string> = request.body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' };
+  return { ...request.headers, ...json };
 }

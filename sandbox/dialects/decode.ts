@@ -2,13 +2,17 @@
  * Strict readers for request bodies. The first misfit throws a DecodeError naming the field in
  * the dialect's own spelling, which the dialect turns into its 400.
  */
-import type { Application, IsoDate, VehicleDocumentType } from '../../lib/application/types';
+import type { IsoDate, VehicleDocumentType } from '../../lib/application/types';
 import { formatIsoDate, parseIsoDate } from '../../lib/dates';
-import type { ParsedRequest, Reply } from './types';
+import type { CreateRequest, ParsedRequest, Reply } from './types';
 
 export type Rec = Record<string, unknown>;
 
 export const DOC_TYPES: readonly VehicleDocumentType[] = ['STS', 'PTS', 'EPTS'];
+
+// what real idempotency keys are held to (Stripe's, the IETF draft's examples); it also bounds
+// what a client can make the sandbox remember per quote
+const MAX_REFERENCE_LENGTH = 255;
 
 export class DecodeError extends Error {
   constructor(
@@ -33,14 +37,14 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
 /** A create body: JSON, then the dialect's decoder; either failure becomes the dialect's own reply. */
 export function decodeBody(
   text: string,
-  decode: (body: unknown) => Application,
+  decode: (body: unknown) => CreateRequest,
   onBadJson: () => Reply,
   onDecodeError: (e: DecodeError) => Reply,
 ): ParsedRequest {
   const json = parseJson(text);
   if (!json.ok) return { op: 'reply', reply: onBadJson() };
   try {
-    return { op: 'create', application: decode(json.value) };
+    return { op: 'create', ...decode(json.value) };
   } catch (e) {
     if (e instanceof DecodeError) return { op: 'reply', reply: onDecodeError(e) };
     throw e;
@@ -60,6 +64,14 @@ export function str(o: Rec, key: string, prefix = ''): string {
 
 export function optStr(o: Rec, key: string, prefix = ''): string | undefined {
   return o[key] === undefined || o[key] === null ? undefined : str(o, key, prefix);
+}
+
+/** A quote reference: absent is allowed (no deduplication), present must be a usable key. */
+export function optReference(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') throw new DecodeError(field, 'expected a non-empty string');
+  if (value.length > MAX_REFERENCE_LENGTH) throw new DecodeError(field, `at most ${MAX_REFERENCE_LENGTH} characters`);
+  return value;
 }
 
 export function num(o: Rec, key: string, prefix = ''): number {

@@ -18,4 +18,4 @@ export function serverDialect(name: DialectName): ServerDialect {
   return SERVERS[name];
 }
 
-export type { OfferData, ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
+export type { CreateRequest, OfferData, ParsedRequest, Reply, ServerDialect, WireRequest } from './types';

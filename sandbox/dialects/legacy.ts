@@ -1,11 +1,12 @@
 /**
  * "legacy" as the insurer serves it: a flat form of strings (DD.MM.YYYY dates, decimal commas,
- * one FIO string, drivers numbered vod1_…vod5_) and answers with Russian status words.
+ * one FIO string, drivers numbered vod1_…vod5_) and answers with Russian status words. The
+ * client's quote reference is the form's outgoing number, `ish_nomer`.
  */
 import type { Application, Driver, IsoDate, VehicleDocumentType } from '../../lib/application/types';
 import type { Coefficients } from '../../lib/tariff/types';
-import { DecodeError, compact, decodeBody, obj, oneOf, optStr, ruDate, str, type Rec } from './decode';
-import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
+import { DecodeError, compact, decodeBody, obj, oneOf, optReference, optStr, ruDate, str, type Rec } from './decode';
+import type { CreateRequest, ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
 
 const DOC_KINDS = { СТС: 'STS', ПТС: 'PTS', ЭПТС: 'EPTS' } as const satisfies Record<string, VehicleDocumentType>;
 const KOEF_NAMES: Readonly<Record<keyof Coefficients, string>> = {
@@ -29,7 +30,7 @@ export const legacyServer: ServerDialect = {
     if (req.method === 'POST' && req.path === '/calc') {
       return decodeBody(
         req.body,
-        decodeLegacy,
+        decodeCreate,
         () => error(400, 'Неверный формат запроса'),
         (e) => error(400, `Ошибка в поле ${e.field}: ${e.problem}`),
       );
@@ -66,6 +67,10 @@ export const legacyServer: ServerDialect = {
 function moscowDateTime(t: Date): string {
   const iso = new Date(t.getTime() + 3 * 3600_000).toISOString();
   return `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)} ${iso.slice(11, 19)}`;
+}
+
+function decodeCreate(body: unknown): CreateRequest {
+  return { application: decodeLegacy(body), reference: optReference(obj(body, 'body').ish_nomer, 'ish_nomer') };
 }
 
 function decodeLegacy(body: unknown): Application {

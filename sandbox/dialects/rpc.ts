@@ -1,10 +1,11 @@
 /**
  * "rpc" as the insurer serves it: JSON-RPC 2.0 on POST /rpc. Errors carry JSON-RPC codes but
  * also an HTTP status, as most such gateways do, so a client can classify them without a body.
+ * The client's quote reference is the `ClientToken` param of `osago.calculate`.
  */
 import type { Application, Driver } from '../../lib/application/types';
 import type { Coefficients } from '../../lib/tariff/types';
-import { DOC_TYPES, DecodeError, bool, compact, int, isoDate, list, num, obj, oneOf, optStr, parseJson, str } from './decode';
+import { DOC_TYPES, DecodeError, bool, compact, int, isoDate, list, num, obj, oneOf, optReference, optStr, parseJson, str } from './decode';
 import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
 
 const FACTOR_CODES: Readonly<Record<keyof Coefficients, string>> = {
@@ -47,7 +48,9 @@ export const rpcServer: ServerDialect = {
     const { jsonrpc, id, method, params } = call as Record<string, unknown>;
     if (jsonrpc !== '2.0' || typeof method !== 'string') return { op: 'reply', reply: fail(400, id, -32600, 'Invalid Request') };
     try {
-      if (method === 'osago.calculate') return { op: 'create', application: decodeRpc(params), tag: id };
+      if (method === 'osago.calculate') {
+        return { op: 'create', application: decodeRpc(params), reference: optReference(obj(params, 'params').ClientToken, 'ClientToken'), tag: id };
+      }
       if (method === 'osago.status') return { op: 'poll', id: str(obj(params, 'params'), 'Ticket', 'params'), tag: id };
     } catch (e) {
       if (e instanceof DecodeError) return { op: 'reply', reply: fail(400, id, -32602, 'Invalid params', { field: e.field, problem: e.problem }) };

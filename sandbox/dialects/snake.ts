@@ -1,6 +1,9 @@
-/** "snake" as the insurer serves it: snake_case, kopecks, Unix-second expiry, `{ error: { code } }`. */
+/**
+ * "snake" as the insurer serves it: snake_case, kopecks, Unix-second expiry, `{ error: { code } }`.
+ * The client's quote reference is the create's `Idempotency-Key` header, not a body field.
+ */
 import type { Application, Driver } from '../../lib/application/types';
-import { DOC_TYPES, bool, compact, decodeBody, int, isoDate, list, num, obj, oneOf, optStr, segment, str } from './decode';
+import { DOC_TYPES, bool, compact, decodeBody, int, isoDate, list, num, obj, oneOf, optReference, optStr, segment, str } from './decode';
 import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
 
 const CODES: Readonly<Record<number, string>> = {
@@ -21,7 +24,11 @@ const kopecks = (roubles: number) => Math.round(roubles * 100);
 export const snakeServer: ServerDialect = {
   parse(req: WireRequest): ParsedRequest {
     if (req.method === 'POST' && req.path === '/v2/quotes') {
-      return decodeBody(req.body, decodeSnake, () => error(400, 'malformed JSON'), (e) => error(400, e.problem, e.field));
+      const decode = (body: unknown) => ({
+        application: decodeSnake(body),
+        reference: optReference(req.headers['idempotency-key'], 'Idempotency-Key'),
+      });
+      return decodeBody(req.body, decode, () => error(400, 'malformed JSON'), (e) => error(400, e.problem, e.field));
     }
     const m = /^\/v2\/quotes\/([^/]+)$/.exec(req.path);
     const id = m && segment(m[1]);

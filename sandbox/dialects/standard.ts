@@ -1,10 +1,11 @@
 /**
  * "standard" as the insurer serves it: the application in our own camelCase shape, problem-style
- * errors, and poll answers that list every field, null when it does not apply.
+ * errors, and poll answers that list every field, null when it does not apply. The client's
+ * quote reference is `partnerRequestId` beside the application.
  */
 import type { Application, Driver } from '../../lib/application/types';
-import { DOC_TYPES, bool, compact, decodeBody, int, isoDate, list, num, obj, oneOf, optStr, segment, str } from './decode';
-import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
+import { DOC_TYPES, bool, compact, decodeBody, int, isoDate, list, num, obj, oneOf, optReference, optStr, segment, str } from './decode';
+import type { CreateRequest, ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
 
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad Request',
@@ -26,7 +27,7 @@ export const standardServer: ServerDialect = {
     if (req.method === 'POST' && req.path === '/applications') {
       return decodeBody(
         req.body,
-        decodeStandard,
+        decodeCreate,
         () => problem(400, 'the body is not JSON'),
         (e) => problem(400, e.message, { errors: [{ field: e.field, message: e.problem }] }),
       );
@@ -57,6 +58,10 @@ export const standardServer: ServerDialect = {
   unknownId: (_tag, id) => problem(404, `no application ${id}`),
   failure: (status, message) => problem(status, message),
 };
+
+function decodeCreate(body: unknown): CreateRequest {
+  return { application: decodeStandard(body), reference: optReference(obj(body, 'body').partnerRequestId, 'partnerRequestId') };
+}
 
 function decodeStandard(body: unknown): Application {
   const b = obj(body, 'body');

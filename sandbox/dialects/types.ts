@@ -10,6 +10,8 @@ export interface WireRequest {
   method: string;
   path: string; // below the insurer's base URL, without the query: `/applications/abc`
   query: URLSearchParams;
+  /** Names in lower case, as node:http gives them. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
   body: string;
 }
 
@@ -21,10 +23,16 @@ export interface Reply {
 
 /**
  * `tag` is whatever the dialect must echo in its answer (the JSON-RPC id); the simulation
- * carries it through without looking.
+ * carries it through without looking. `reference` is the client's quote reference, wherever its
+ * dialect puts it; a create without one is still a create, just not deduplicated.
  */
+export interface CreateRequest {
+  application: Application;
+  reference?: string;
+}
+
 export type ParsedRequest =
-  | { op: 'create'; application: Application; tag?: unknown }
+  | ({ op: 'create'; tag?: unknown } & CreateRequest)
   | { op: 'poll'; id: string; tag?: unknown }
   | { op: 'reply'; reply: Reply };
 

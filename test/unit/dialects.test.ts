@@ -1,6 +1,6 @@
 import type { Application } from '../../lib/application/types';
 import { todayInMoscow } from '../../lib/dates';
-import { WireFormatError, type InsurerAdapter, type InsurerHttpRequest } from '../../lib/insurers/adapter';
+import { WireFormatError, quoteReference, type InsurerAdapter, type InsurerHttpRequest } from '../../lib/insurers/adapter';
 import { INSURERS, type DialectName } from '../../lib/insurers/catalog';
 import { adapterFor } from '../../lib/insurers/dialects';
 import type { Coefficients } from '../../lib/tariff/types';
@@ -9,13 +9,14 @@ import { sampleApplication } from './fixtures/application';
 
 const DIALECTS: readonly DialectName[] = ['standard', 'snake', 'legacy', 'rpc'];
 
-/** What the sandbox sees of a request the adapter built, after a trip through JSON. */
+/** What the sandbox sees of a request the adapter built, after a trip through JSON and node:http. */
 function onTheWire(req: InsurerHttpRequest): WireRequest {
   const q = req.path.indexOf('?');
   return {
     method: req.method,
     path: q < 0 ? req.path : req.path.slice(0, q),
     query: new URLSearchParams(q < 0 ? '' : req.path.slice(q + 1)),
+    headers: Object.fromEntries(Object.entries(req.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
     body: req.body === undefined ? '' : JSON.stringify(req.body),
   };
 }
@@ -86,7 +87,7 @@ describe.each(DIALECTS)('%s dialect', (dialect) => {
   });
 
   it('an unknown route is a 404', () => {
-    expect(server.parse({ method: 'DELETE', path: '/nowhere', query: new URLSearchParams(), body: '' })).toMatchObject({
+    expect(server.parse({ method: 'DELETE', path: '/nowhere', query: new URLSearchParams(), headers: {}, body: '' })).toMatchObject({
       op: 'reply',
       reply: { status: 404 },
     });
@@ -137,6 +138,77 @@ describe.each(DIALECTS)('%s dialect', (dialect) => {
       expect(() => adapter.parsePoll(junk)).toThrow(WireFormatError);
     },
   );
+});
+
+describe('the quote reference, in each dialect\'s own idiom', () => {
+  type Rec = Record<string, unknown>;
+  const reference = quoteReference('0c8e1d6e-1b7e-4b45-9b43-8f3f0f0d2a11', 'tri-kita');
+  const application = sampleApplication(todayInMoscow());
+
+  /** Where each dialect carries the reference: read it, or put another value (undefined: none) in its place. */
+  const IDIOMS: Record<DialectName, { read(req: InsurerHttpRequest): unknown; put(req: InsurerHttpRequest, value?: string): InsurerHttpRequest }> = {
+    standard: {
+      read: (req) => (req.body as Rec).partnerRequestId,
+      put: (req, value) => ({ ...req, body: { ...(req.body as Rec), partnerRequestId: value } }),
+    },
+    snake: {
+      read: (req) => req.headers?.['Idempotency-Key'],
+      put: (req, value) => {
+        const headers: Record<string, string> = value === undefined ? {} : { 'Idempotency-Key': value };
+        return { ...req, headers };
+      },
+    },
+    legacy: {
+      read: (req) => (req.body as Rec).ish_nomer,
+      put: (req, value) => ({ ...req, body: { ...(req.body as Rec), ish_nomer: value } }),
+    },
+    rpc: {
+      read: (req) => ((req.body as Rec).params as Rec).ClientToken,
+      put: (req, value) => {
+        const body = req.body as Rec;
+        return { ...req, body: { ...body, params: { ...(body.params as Rec), ClientToken: value } } };
+      },
+    },
+  };
+
+  it('is the application id, a colon and the insurer code', () => {
+    expect(reference).toBe('0c8e1d6e-1b7e-4b45-9b43-8f3f0f0d2a11:tri-kita');
+  });
+
+  it.each(DIALECTS)('%s: the client puts it in its place and the insurer reads it from there', (dialect) => {
+    const req = adapterFor(dialect).createRequest(application, reference);
+    expect(IDIOMS[dialect].read(req)).toBe(reference);
+    expect(serverDialect(dialect).parse(onTheWire(req))).toMatchObject({ op: 'create', reference });
+    // the insurer reads that place and no other
+    const moved = IDIOMS[dialect].put(req, 'another:ref');
+    expect(serverDialect(dialect).parse(onTheWire(moved))).toMatchObject({ op: 'create', reference: 'another:ref' });
+  });
+
+  it('snake keeps it out of the body: a header only', () => {
+    const req = adapterFor('snake').createRequest(application, reference);
+    expect(JSON.stringify(req.body)).not.toContain(reference);
+    expect(req.headers).toEqual({ 'Idempotency-Key': reference });
+  });
+
+  it('the other dialects send no headers of their own', () => {
+    for (const dialect of DIALECTS.filter((d) => d !== 'snake')) expect(adapterFor(dialect).createRequest(application, reference).headers).toBeUndefined();
+  });
+
+  it.each(DIALECTS)('%s: a create without one is still a create, of the same application', (dialect) => {
+    const parsed = serverDialect(dialect).parse(onTheWire(IDIOMS[dialect].put(adapterFor(dialect).createRequest(application, reference))));
+    expect(parsed).toMatchObject({ op: 'create' });
+    if (parsed.op !== 'create') return;
+    expect(parsed.reference).toBeUndefined();
+    expect(parsed.application).toStrictEqual(application);
+  });
+
+  it.each(DIALECTS)('%s: an empty or an overlong one is a 400', (dialect) => {
+    const req = adapterFor(dialect).createRequest(application, reference);
+    for (const bad of ['', '   ', 'x'.repeat(256)]) {
+      expect(serverDialect(dialect).parse(onTheWire(IDIOMS[dialect].put(req, bad)))).toMatchObject({ op: 'reply', reply: { status: 400 } });
+    }
+    expect(serverDialect(dialect).parse(onTheWire(IDIOMS[dialect].put(req, 'x'.repeat(255))))).toMatchObject({ op: 'create' });
+  });
 });
 
 describe('status words, as each insurer spells them', () => {

@@ -1,7 +1,9 @@
 /**
  * "legacy": an old calculation gateway. One flat body with transliterated keys, every value a
  * string, dates as DD.MM.YYYY, names as one FIO string, drivers numbered vod1_…vod5_; answers
- * carry status words in Russian, money as "8421,37" and instants in Moscow time.
+ * carry status words in Russian, money as "8421,37" and instants in Moscow time. The quote
+ * reference is the request's outgoing number, `ish_nomer` («исходящий номер», as on any letter in
+ * Russian paperwork); a form that repeats one gets back the calculation already opened for it.
  *   POST /calc                       → { result: "В обработке", calc_id, povtor_ms? } | { result: "Отказ", otkaz_prichina }
  *   GET  /calc/status?calc_id={id}   → { result: "В обработке" | "Готово" | "Отказ", summa, nomer_predlozheniya, deistv_do, koef, otkaz_prichina, povtor_ms? }
  */
@@ -29,8 +31,8 @@ type LegacyStatus = 'processing' | 'ready' | 'declined';
 export const legacyAdapter: InsurerAdapter = {
   dialect: 'legacy',
 
-  createRequest(application: Application, applicationId: string) {
-    return { method: 'POST', path: '/calc', body: toLegacyCalc(application, applicationId) };
+  createRequest(application: Application, reference: string) {
+    return { method: 'POST', path: '/calc', body: toLegacyCalc(application, reference) };
   },
 
   parseCreated(body: unknown): CreateOutcome {
@@ -107,10 +109,10 @@ function fio(p: { lastName: string; firstName: string; middleName?: string }): s
   return [p.lastName, p.firstName, p.middleName].filter((s) => s !== undefined && s !== '').join(' ');
 }
 
-function toLegacyCalc(a: Application, applicationId: string): Record<string, string> {
+function toLegacyCalc(a: Application, reference: string): Record<string, string> {
   const v = a.vehicle;
   const flat: Record<string, string | undefined> = {
-    zayavka_id: applicationId,
+    ish_nomer: reference,
     owner_fio: fio(a.owner),
     owner_dr: ruDate(a.owner.birthDate),
     owner_pasport: `${a.owner.passport.series} ${a.owner.passport.number}`,

@@ -1,7 +1,9 @@
 /**
  * "rpc": JSON-RPC 2.0 over a single endpoint, PascalCase params, money as a decimal string with a
  * currency, coefficients as a list of coded factors, instants with a +03:00 offset. Polling is a
- * POST too, so a poll request carries a body.
+ * POST too, so a poll request carries a body. The quote reference is the `ClientToken` param of
+ * `osago.calculate` (the idempotency token of PascalCase APIs): a call that repeats a token gets
+ * the ticket that token already has. The JSON-RPC `id` only pairs an answer with its call.
  *   POST /rpc { method: "osago.calculate", params }          → { result: { Ticket, State: "Pending", PollAfterMs? } | { State: "Refused", RefusalReason } }
  *   POST /rpc { method: "osago.status", params: { Ticket } }  → { result: { State: "Pending" | "Calculated" | "Refused", Calculation, RefusalReason, PollAfterMs? } }
  */
@@ -25,8 +27,8 @@ const RPC_FACTOR_CODES: Readonly<Record<keyof Coefficients, string>> = {
 export const rpcAdapter: InsurerAdapter = {
   dialect: 'rpc',
 
-  createRequest(application: Application, applicationId: string) {
-    return { method: 'POST', path: '/rpc', body: call(`calc-${applicationId}`, 'osago.calculate', toRpcParams(application, applicationId)) };
+  createRequest(application: Application, reference: string) {
+    return { method: 'POST', path: '/rpc', body: call(`calc-${reference}`, 'osago.calculate', toRpcParams(application, reference)) };
   },
 
   parseCreated(body: unknown): CreateOutcome {
@@ -106,10 +108,10 @@ function factors(raw: unknown, body: unknown): Coefficients {
   return out;
 }
 
-function toRpcParams(a: Application, applicationId: string): WireRecord {
+function toRpcParams(a: Application, reference: string): WireRecord {
   const v = a.vehicle;
   return {
-    RequestId: applicationId,
+    ClientToken: reference,
     Vehicle: {
       Vin: v.vin,
       BodyNumber: v.bodyNumber,

@@ -1,6 +1,8 @@
 /**
  * "snake": a v2 REST API with snake_case fields, upper-case states, money in integer kopecks and
- * the offer's expiry as Unix seconds.
+ * the offer's expiry as Unix seconds. Like most modern REST APIs it keeps idempotency out of the
+ * body: the quote reference is the `Idempotency-Key` header of the create, and a create that
+ * repeats a key answers with the quote that key already opened.
  *   POST /v2/quotes        → 201 { quote_id, state: "IN_PROGRESS", next_poll_ms? } | 200 { state: "REJECTED", rejection }
  *   GET  /v2/quotes/{id}   → { quote_id, state: "IN_PROGRESS" | "DONE" | "REJECTED", price_kopecks, offer_ref, expires_at, tariff, rejection, next_poll_ms? }
  */
@@ -24,8 +26,8 @@ const TARIFF_NAMES: Readonly<Record<keyof Coefficients, string>> = {
 export const snakeAdapter: InsurerAdapter = {
   dialect: 'snake',
 
-  createRequest(application: Application, applicationId: string) {
-    return { method: 'POST', path: '/v2/quotes', body: toSnakeQuote(application, applicationId) };
+  createRequest(application: Application, reference: string) {
+    return { method: 'POST', path: '/v2/quotes', headers: { 'Idempotency-Key': reference }, body: toSnakeQuote(application) };
   },
 
   parseCreated(body: unknown): CreateOutcome {
@@ -80,10 +82,9 @@ function rejection(b: WireRecord, body: unknown): string {
   return text(record(b.rejection, 'rejection', body), 'message', body);
 }
 
-function toSnakeQuote(a: Application, applicationId: string): WireRecord {
+function toSnakeQuote(a: Application): WireRecord {
   const v = a.vehicle;
   return {
-    external_ref: applicationId,
     vehicle: {
       vin: v.vin,
       body_number: v.bodyNumber,

@@ -1,6 +1,8 @@
 /**
  * "standard": the dialect most insurers speak. The create body is our own camelCase application
- * (CONTRACT §1) plus our reference; the answers use our words, so mapping is mostly checking.
+ * (CONTRACT §1) with the quote reference beside it as `partnerRequestId` (a create that repeats
+ * one answers with the application the insurer already opened for it); the answers use our
+ * words, so mapping is mostly checking.
  *   POST /applications        → 202 { id, status: "processing", retryAfterMs? } | 200 { status: "declined", reason }
  *   GET  /applications/{id}   → { status: "processing" | "ready" | "declined", premium, offerId, validUntil, coefficients, reason, retryAfterMs? }
  */
@@ -14,8 +16,8 @@ const SAME_NAMES = Object.fromEntries(COEFFICIENT_KEYS.map((k) => [k, k])) as Re
 export const standardAdapter: InsurerAdapter = {
   dialect: 'standard',
 
-  createRequest(application: Application, applicationId: string) {
-    return { method: 'POST', path: '/applications', body: { partnerRequestId: applicationId, ...application } };
+  createRequest(application: Application, reference: string) {
+    return { method: 'POST', path: '/applications', body: { partnerRequestId: reference, ...application } };
   },
 
   parseCreated(body: unknown): CreateOutcome {
