@@ -13,6 +13,7 @@ import { servicesFor } from '../../services';
 import { createSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox/types';
 import { eventually } from './wait';
+import { seededRandom, TEST_SEED } from './random';
 
 export { eventually };
 
@@ -32,11 +33,13 @@ export interface SystemOptions {
   sandbox?: Sandbox; // reuse one across restarts
   dataDir?: string;
   latencyScale?: number;
+  /** Seeds the sandbox's randomness (delays, faults); TEST_SEED unless given. */
+  seed?: number;
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const ownSandbox = !options.sandbox;
-  const sandbox = options.sandbox ?? createSandbox({ latencyScale: options.latencyScale ?? 0.02, transientErrors: false });
+  const sandbox = options.sandbox ?? createTestSandbox(options.latencyScale ?? 0.02, options.seed);
   const sandboxPort = ownSandbox ? await sandbox.listen(0) : Number(new URL(sandboxUrlOf(sandbox)).port);
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'osago-test-'));
   const config = loadConfig({
@@ -76,9 +79,14 @@ function sandboxUrlOf(sandbox: Sandbox): string {
   return url;
 }
 
+/** A sandbox for tests: no random 503s, and its other randomness seeded so runs repeat. */
+function createTestSandbox(latencyScale: number, seed = TEST_SEED): Sandbox {
+  return createSandbox({ latencyScale, transientErrors: false, random: seededRandom(seed) });
+}
+
 /** A sandbox that outlives one system, e.g. across a restart. */
-export async function listenSandbox(latencyScale = 0.02): Promise<{ sandbox: Sandbox; url: string }> {
-  const sandbox = createSandbox({ latencyScale, transientErrors: false });
+export async function listenSandbox(latencyScale = 0.02, seed = TEST_SEED): Promise<{ sandbox: Sandbox; url: string }> {
+  const sandbox = createTestSandbox(latencyScale, seed);
   const port = await sandbox.listen(0);
   const url = `http://127.0.0.1:${port}`;
   sandboxUrls.set(sandbox, url);
