@@ -30,3 +30,10 @@ export interface SocketPush {
 export function applicationRoom(applicationId: string): string {
   return `application:${applicationId}`;
 }
+
+/** an insurer service → the same insurer's service on every node: it answered 429, wait until then. */
+export const INSURER_RATE_LIMITED_EVENT = 'insurer.rate-limited';
+export interface InsurerRateLimited {
+  code: string;
+  untilMs: number;
+}

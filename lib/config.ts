@@ -34,6 +34,17 @@ export interface InsurerCallSettings {
   maxRetryAfterMs: number; // an insurer's Retry-After beyond this is capped
 }
 
+export interface ClusterSettings {
+  /** JetStream hands a message to another node when its holder has not signalled for this long. */
+  ackWaitMs: number;
+  /** A holder signals (message.working()) this often; a few beats fit in one ack wait. */
+  heartbeatMs: number;
+  /** How long a publish to a channel is retried through a broker outage before the caller is told. */
+  publishRetryMs: number;
+  /** Redeliveries before JetStream gives a message up; high, since a handed-back quote is redelivered too. */
+  maxDeliveries: number;
+}
+
 export interface AppConfig {
   env: string;
   production: boolean;
@@ -61,6 +72,7 @@ export interface AppConfig {
   disabledInsurers: ReadonlySet<string>; // answered `unavailable` without being asked
   idempotencyTtlMs: number;
   insurerCalls: InsurerCallSettings;
+  cluster: ClusterSettings;
   logLevel: string;
 }
 
@@ -128,6 +140,16 @@ function databaseUrl(raw: string | undefined): string | undefined {
   return raw;
 }
 
+function clusterSettings(env: Env): ClusterSettings {
+  const ackWaitMs = int(env, 'CLUSTER_ACK_WAIT_MS', 4_000, 500);
+  return {
+    ackWaitMs,
+    heartbeatMs: Math.max(100, Math.floor(ackWaitMs / 4)),
+    publishRetryMs: int(env, 'CLUSTER_PUBLISH_RETRY_MS', 5_000, 0),
+    maxDeliveries: 1_000,
+  };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
   if (production && !env.PARTNER_KEYS) throw new ConfigError('PARTNER_KEYS is required with NODE_ENV=production');
@@ -175,6 +197,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       throttledRetries: 3,
       maxRetryAfterMs: 10_000,
     },
+    cluster: clusterSettings(env),
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

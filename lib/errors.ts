@@ -19,6 +19,7 @@ export const ErrorType = {
   insurerProtocol: 'INSURER_PROTOCOL',
   deadlinePassed: 'DEADLINE_PASSED',
   interrupted: 'INTERRUPTED',
+  busUnavailable: 'BUS_UNAVAILABLE',
 } as const;
 
 export class ApplicationValidationError extends Errors.MoleculerClientError {
@@ -105,41 +106,12 @@ export class InterruptedError extends Errors.MoleculerError {
   }
 }
 
-const BREAKER_COUNTED: ReadonlySet<string> = new Set([
-  ErrorType.insurerTransient,
-  ErrorType.insurerCallTimeout,
-  ErrorType.insurerThrottled,
-]);
-
 /**
- * What the circuit breaker counts as the insurer failing. A decline or our bad input is not, and
- * neither is a 429: an insurer that limits our rate is up, and opening its circuit would turn a
- * short wait (its Retry-After) into `unavailable` for every customer.
+ * A durable message could not be published within its retry budget (NATS unreachable). The caller
+ * is told plainly, rather than the message being dropped: the application was not taken.
  */
-export function isInsurerFailure(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const { type, data } = err as { type?: string; data?: { status?: number; retryPending?: boolean } };
-  if (type === ErrorType.insurerThrottled && data?.status === 429) return false;
-  // Moleculer's breaker sits inside its retry and sees every attempt; an attempt that will be
-  // retried is not yet the call's outcome, so only the last one counts (see markAttempt)
-  if (data?.retryPending) return false;
-  return BREAKER_COUNTED.has(type ?? '');
-}
-
-/**
- * Tells the breaker whether Moleculer's retry will try this call again. The retry middleware keeps
- * the attempt number on the context (`_retryAttempts`, 0 on the first try).
- */
-export function markAttempt(err: unknown, attempt: number, retries: number): unknown {
-  if (isRetryableInsurerFault(err) && attempt < retries) {
-    const withData = err as { data?: Record<string, unknown> };
-    withData.data = { ...withData.data, retryPending: true };
+export class BusUnavailableError extends Errors.MoleculerRetryableError {
+  constructor(channel: string, cause: string) {
+    super('The system cannot take this request right now; please try again in a few seconds', 503, ErrorType.busUnavailable, { channel, cause });
   }
-  return err;
-}
-
-/** What Moleculer's retry may repeat at once: transient faults only, never a throttle or a refusal. */
-export function isRetryableInsurerFault(err: unknown): boolean {
-  const type = (err as { type?: string } | null)?.type;
-  return type === ErrorType.insurerTransient || type === ErrorType.insurerCallTimeout;
 }

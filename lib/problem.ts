@@ -36,7 +36,11 @@ const SLUGS: Record<string, string> = {
   NOT_FOUND: 'not-found',
   CONFLICT: 'conflict',
   RATE_LIMITED: 'rate-limited',
+  BUS_UNAVAILABLE: 'service-unavailable',
 };
+
+/** 5xx whose message was written for the caller (no internals in it), so it is shown as the detail. */
+const SAFE_SERVER_DETAIL: ReadonlySet<string> = new Set(['BUS_UNAVAILABLE']);
 
 interface ErrorLike {
   message?: string;
@@ -77,7 +81,7 @@ export function toProblem(error: unknown): Problem {
     type: `/problems/${SLUGS[type] ?? (status === 413 ? 'payload-too-large' : status === 400 ? 'bad-request' : `http-${status}`)}`,
     title: TITLES[status] ?? 'Error',
     status,
-    detail: status >= 500 ? 'The request could not be completed; please try again' : err.message || TITLES[status] || 'Error',
+    detail: status >= 500 && !SAFE_SERVER_DETAIL.has(type) ? 'The request could not be completed; please try again' : err.message || TITLES[status] || 'Error',
   };
   if (type === 'entity.parse.failed' || type === 'INVALID_REQUEST_BODY') problem.detail = 'The request body is not valid JSON';
   if (status === 413) problem.detail = 'The request body is larger than 1 MB';

@@ -16,10 +16,12 @@ export function shutdownSignal(broker: ServiceBroker): AbortSignal {
   return controller.signal;
 }
 
-export function ShutdownSignalMiddleware(): Middleware {
+/** `beforeAbort` runs first: a node stops taking work before it lets go of what it holds. */
+export function ShutdownSignalMiddleware(beforeAbort?: (broker: ServiceBroker) => void): Middleware {
   return {
     name: 'ShutdownSignal',
     stopping(broker: ServiceBroker) {
+      beforeAbort?.(broker);
       shutdownSignal(broker); // make sure one exists
       signals.get(broker)?.abort();
     },

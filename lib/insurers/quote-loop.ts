@@ -15,9 +15,20 @@ export type LoopOutcome =
   | { status: 'deadline' } // nothing more can be done in time; the deadline sweep records `timeout`
   | { status: 'interrupted' }; // this node is stopping: the work is left for a restart or another node
 
+/** What another worker already did for this quote: the insurer's id, so polling resumes without a second create. */
+export interface ResumePoint {
+  externalId: string;
+  nextPollAtMs?: number;
+}
+
 export interface QuoteLoopDeps {
   deadlineMs: number; // epoch ms
+  resume?: ResumePoint;
   submit(): Promise<CreateOutcome>;
+  /** Called once the insurer accepted or declined our create, before anything else happens. */
+  created?(outcome: CreateOutcome, nextPollAtMs: number | undefined): Promise<void> | void;
+  /** Before each call: 0 to go now, or how long to wait (a cluster-wide pause after a 429, the outbound rate). */
+  admission?(): Promise<number> | number;
   poll(externalId: string): Promise<PollOutcome>;
   circuitOpen(): boolean;
   now(): number;
@@ -72,11 +83,21 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
   }
   const interrupted = () => deps.interrupted?.() ?? false;
 
+  /** Waits while admission says so; false when the deadline or a stop comes first. */
+  async function admitted(): Promise<boolean> {
+    for (;;) {
+      const wait = (await deps.admission?.()) ?? 0;
+      if (wait <= 0) return true;
+      if (!(await waitWithinDeadline(wait)) || interrupted()) return false;
+    }
+  }
+
   /** One guarded call; throttling (429/503) is waited out per its Retry-After a few times. */
   async function step<T>(call: () => Promise<T>, unavailableWhenOpen: boolean): Promise<Step<T>> {
     for (let throttled = 0; ; throttled++) {
       if (interrupted()) return { ok: false, outcome: { status: 'interrupted' } };
       if (remaining() <= 0) return { ok: false, outcome: { status: 'deadline' } };
+      if (!(await admitted())) return { ok: false, outcome: { status: interrupted() ? 'interrupted' : 'deadline' } };
       try {
         return { ok: true, value: await call() };
       } catch (err) {
@@ -103,14 +124,22 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
     }
   }
 
-  if (deps.circuitOpen()) return { status: 'unavailable', reason: 'страховая временно недоступна (цепь разомкнута)' };
+  let externalId: string;
+  let hint: number | undefined;
+  if (deps.resume) {
+    externalId = deps.resume.externalId;
+    hint = Math.max(0, (deps.resume.nextPollAtMs ?? 0) - deps.now());
+  } else {
+    if (deps.circuitOpen()) return { status: 'unavailable', reason: 'страховая временно недоступна (цепь разомкнута)' };
+    const created = await step(deps.submit, true);
+    if (!created.ok) return created.outcome;
+    const firstPollAt = created.value.kind === 'accepted' ? deps.now() + (created.value.retryAfterMs ?? scheduled(0)) : undefined;
+    await deps.created?.(created.value, firstPollAt);
+    if (created.value.kind === 'declined') return { status: 'declined', reason: created.value.reason };
+    externalId = created.value.externalId;
+    hint = created.value.retryAfterMs;
+  }
 
-  const created = await step(deps.submit, true);
-  if (!created.ok) return created.outcome;
-  if (created.value.kind === 'declined') return { status: 'declined', reason: created.value.reason };
-
-  const { externalId } = created.value;
-  let hint = created.value.retryAfterMs;
   let failures = 0;
   for (let attempt = 0; ; attempt++) {
     if (!(await waitWithinDeadline(hint ?? scheduled(attempt)))) return { status: 'deadline' };

@@ -1,135 +1,105 @@
 /**
  * One Moleculer service per insurance company, made from the catalog. `submit` and `poll` are the
- * guarded calls (Moleculer's timeout, retry, circuit breaker and bulkhead around our own
- * AbortSignal-bounded HTTP request); the QUOTE_REQUESTED channel handler runs the quote loop.
+ * guarded calls (the policy of lib/insurers/call-policy.ts around our own AbortSignal-bounded HTTP
+ * request); the QUOTE_REQUESTED channel handler runs the quote loop for each application.
+ *
+ * In a cluster a quote outlives its worker: the worker holds its JetStream message with a heartbeat,
+ * records the insurer's id once the create is accepted, and a worker that gets the message again
+ * (its holder died, or handed it back on SIGTERM) resumes polling that id instead of creating again.
  */
 import type { Context, ServiceSchema, Service } from 'moleculer';
 import type { AppConfig } from '../../lib/config';
 import type { InsurerDefinition } from '../../lib/insurers/catalog';
 import { adapterFor } from '../../lib/insurers/dialects';
 import { InsurerHttpClient } from '../../lib/insurers/http-client';
-import { WireFormatError, type InsurerAdapter, type CreateOutcome, type PollOutcome } from '../../lib/insurers/adapter';
-import { runQuoteLoop, type LoopOutcome } from '../../lib/insurers/quote-loop';
-import { DeadlinePassedError, ErrorType, InsurerProtocolError, InterruptedError, isRetryableInsurerFault, markAttempt } from '../../lib/errors';
+import { quoteReference, type InsurerAdapter, type CreateOutcome, type PollOutcome } from '../../lib/insurers/adapter';
+import { insurerActionGuard, retryAttemptOf } from '../../lib/insurers/call-policy';
+import { runQuoteLoop, type ResumePoint } from '../../lib/insurers/quote-loop';
+import { quoteFromOutcome, type FinalOutcome } from '../../lib/quotes/from-outcome';
+import { InterruptedError } from '../../lib/errors';
 import { shutdownSignal, sleepUnless } from '../../middlewares/shutdown-signal';
-import { QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
+import { QUOTE_REQUESTED, QUOTE_SETTLED, INSURER_RATE_LIMITED_EVENT, type QuoteRequested, type InsurerRateLimited } from '../../lib/channels';
 import type { Application } from '../../lib/application/types';
-import type { Quote } from '../../lib/quotes/types';
+import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
 import { CallFigures } from './call-figures';
-import { sendToChannel } from '../../mixins/channels';
+import { CircuitView, type CircuitState } from './circuit';
+import { InsurerAdmission } from './admission';
+import { exchange, type ExchangeContext } from './exchange';
+import { acquireProgressStore, releaseProgressStore, type QuoteProgress, type QuoteProgressStore } from './progress';
 
-export type CircuitState = 'closed' | 'open' | 'half-open';
+export type { CircuitState } from './circuit';
 
 export function insurerServiceName(code: string): string {
   return `insurers.${code}`;
 }
 
 interface InsurerState {
-  client: InsurerHttpClient;
   adapter: InsurerAdapter;
-  circuit: Record<'submit' | 'poll', CircuitState>;
+  client: InsurerHttpClient;
+  calls: ExchangeContext;
+  circuit: CircuitView;
   figures: CallFigures;
+  admission: InsurerAdmission;
+  progress: QuoteProgressStore;
 }
 
-interface InsurerSettings {
-  code: string;
-  insurerName: string;
-  dialect: string;
+type InsurerService = Service & { insurer: InsurerState };
+
+interface SubmitParams {
+  applicationId: string;
+  application: Application;
+  deadlineMs: number;
 }
 
-type InsurerService = Service<InsurerSettings> & { insurer: InsurerState };
+/** How many nodes run this insurer's service now (this one included). */
+function nodesRunning(svc: InsurerService): number {
+  const list = svc.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as Array<{ name: string; nodeID: string }>;
+  return Math.max(1, new Set(list.filter((s) => s.name === svc.name).map((s) => s.nodeID)).size);
+}
 
+function progressFromCreate(outcome: CreateOutcome, nextPollAtMs: number | undefined, node: string): QuoteProgress {
+  const createdAtMs = Date.now();
+  return outcome.kind === 'accepted'
+    ? { stage: 'accepted', externalId: outcome.externalId, nextPollAtMs, createdAtMs, node }
+    : { stage: 'declined', reason: outcome.reason, createdAtMs, node };
+}
 
-export function createInsurerService(
-  definition: InsurerDefinition,
-  config: AppConfig,
-): ServiceSchema<InsurerSettings, Record<string, never>, { insurer: InsurerState }, InsurerService> {
+export function createInsurerService(definition: InsurerDefinition, config: AppConfig): ServiceSchema {
   const name = insurerServiceName(definition.code);
-  const durableChannels = config.durableChannels;
   const calls = config.insurerCalls;
-  const guard = {
-    timeout: calls.callTimeoutMs + 1_000, // a backstop only: our AbortSignal fires first and counts for the breaker
-    retryPolicy: {
-      enabled: true,
-      retries: calls.retry.retries,
-      delay: calls.retry.delayMs,
-      maxDelay: calls.retry.maxDelayMs,
-      factor: calls.retry.factor,
-      check: isRetryableInsurerFault,
-    },
-    bulkhead: { enabled: true, concurrency: calls.bulkheadConcurrency, maxQueueSize: calls.bulkheadQueueSize },
-  };
+  const guard = insurerActionGuard(calls);
 
-  /** One HTTP exchange, bounded by the call timeout and by the application's deadline. */
-  async function exchange<T>(
-    svc: InsurerService,
-    ctx: Context,
-    deadlineMs: number,
-    build: () => { request: Parameters<InsurerHttpClient['send']>[0]; parse: (body: unknown) => T },
-  ): Promise<T> {
-    const attempt = (ctx as unknown as { _retryAttempts?: number })._retryAttempts ?? 0;
-    try {
-      return await exchangeOnce(svc, deadlineMs, build);
-    } catch (err) {
-      throw markAttempt(err, attempt, calls.retry.retries);
+  /** The quote of one application at this insurer, from wherever it stands to its final outcome. */
+  async function quote(svc: InsurerService, request: QuoteRequested, resumeFrom: QuoteProgress | undefined): Promise<FinalOutcome | 'deadline'> {
+    if (resumeFrom?.stage === 'declined') return { status: 'declined', reason: resumeFrom.reason };
+    const resume: ResumePoint | undefined = resumeFrom ? { externalId: resumeFrom.externalId, nextPollAtMs: resumeFrom.nextPollAtMs } : undefined;
+    const stopping = shutdownSignal(svc.broker);
+    const { insurer } = svc;
+    const outcome = await runQuoteLoop(
+      {
+        deadlineMs: request.deadlineMs,
+        resume,
+        submit: () => svc.broker.call<CreateOutcome, SubmitParams>(`${name}.submit`, { applicationId: request.applicationId, application: request.application, deadlineMs: request.deadlineMs }),
+        created: (created, nextPollAtMs) => insurer.progress.write(request.applicationId, definition.code, progressFromCreate(created, nextPollAtMs, svc.broker.nodeID)),
+        poll: (externalId) => svc.broker.call<PollOutcome, { externalId: string; deadlineMs: number }>(`${name}.poll`, { externalId, deadlineMs: request.deadlineMs }),
+        admission: () => insurer.admission.next(),
+        circuitOpen: () => insurer.circuit.createRefused,
+        now: Date.now,
+        sleep: (ms) => sleepUnless(stopping, ms),
+        interrupted: () => stopping.aborted,
+      },
+      { ...calls, maxPollFailures: 3 },
+    );
+    // a durable channel redelivers an unacknowledged message to another node; in memory the
+    // applications service re-asks after a restart, so there is nothing to hand back
+    if (outcome.status === 'interrupted') {
+      if (config.durableChannels) throw new InterruptedError(`quote of ${definition.code}`);
+      return 'deadline';
     }
+    return outcome.status === 'deadline' ? 'deadline' : outcome;
   }
 
-  async function exchangeOnce<T>(svc: InsurerService, deadlineMs: number, build: () => { request: Parameters<InsurerHttpClient['send']>[0]; parse: (body: unknown) => T }): Promise<T> {
-    const budget = Math.min(calls.callTimeoutMs, deadlineMs - Date.now());
-    if (budget <= 0) throw new DeadlinePassedError(definition.code);
-    const { request, parse } = build();
-    const started = Date.now();
-    try {
-      const body = await svc.insurer.client.send(request, budget, shutdownSignal(svc.broker));
-      svc.insurer.figures.record(true, Date.now() - started);
-      try {
-        return parse(body);
-      } catch (err) {
-        if (err instanceof WireFormatError) throw new InsurerProtocolError(definition.code, err.message);
-        throw err;
-      }
-    } catch (err) {
-      const type = (err as { type?: string }).type;
-      // cut short by the application's deadline, not by the insurer's slowness: not the insurer's failure
-      if (type === ErrorType.insurerCallTimeout && budget < calls.callTimeoutMs) throw new DeadlinePassedError(definition.code);
-      if (type !== ErrorType.insurerProtocol) svc.insurer.figures.record(false, Date.now() - started);
-      throw err;
-    }
-  }
-
-  function circuitOf(svc: InsurerService): CircuitState {
-    const states = Object.values(svc.insurer.circuit);
-    if (states.includes('open')) return 'open';
-    if (states.includes('half-open')) return 'half-open';
-    return 'closed';
-  }
-
-  function onCircuit(state: CircuitState) {
-    return function (this: InsurerService, ctx: Context<{ service?: string; action?: string }>) {
-      const { service, action } = ctx.params;
-      if (service !== name || !action) return;
-      const which = action.endsWith('.submit') ? 'submit' : action.endsWith('.poll') ? 'poll' : undefined;
-      if (!which) return;
-      this.insurer.circuit[which] = state;
-      this.logger.info(`circuit of ${action} is ${state}`);
-    };
-  }
-
-  function toQuote(applicationId: string, outcome: Exclude<LoopOutcome, { status: 'deadline' | 'interrupted' }>): Quote {
-    const base = { applicationId, insurer: { code: definition.code, name: definition.name }, at: new Date().toISOString() };
-    if (outcome.status === 'offer') {
-      return {
-        ...base,
-        status: 'offer',
-        premium: outcome.premium,
-        offer: { id: outcome.offerId, validUntil: outcome.validUntil, coefficients: outcome.coefficients },
-      };
-    }
-    return { ...base, status: outcome.status, reason: outcome.reason };
-  }
-
-  return {
+  const schema: ServiceSchema<Record<string, unknown>, Record<string, never>, { insurer: InsurerState }, InsurerService> = {
     name,
     settings: { code: definition.code, insurerName: definition.name, dialect: definition.dialect },
 
@@ -137,12 +107,12 @@ export function createInsurerService(
       submit: {
         ...guard,
         params: { applicationId: 'string', application: 'object', deadlineMs: 'number' },
-        handler(this: InsurerService, ctx: Context<{ applicationId: string; application: Application; deadlineMs: number }>): Promise<CreateOutcome> {
+        handler(this: InsurerService, ctx: Context<SubmitParams>): Promise<CreateOutcome> {
           const { adapter } = this.insurer;
-          return exchange(this, ctx, ctx.params.deadlineMs, () => ({
-            request: adapter.createRequest(ctx.params.application, ctx.params.applicationId),
+          return exchange(this.insurer.calls, retryAttemptOf(ctx), ctx.params.deadlineMs, {
+            request: adapter.createRequest(ctx.params.application, quoteReference(ctx.params.applicationId, definition.code)),
             parse: (body) => adapter.parseCreated(body),
-          }));
+          });
         },
       },
       poll: {
@@ -150,10 +120,10 @@ export function createInsurerService(
         params: { externalId: 'string', deadlineMs: 'number' },
         handler(this: InsurerService, ctx: Context<{ externalId: string; deadlineMs: number }>): Promise<PollOutcome> {
           const { adapter } = this.insurer;
-          return exchange(this, ctx, ctx.params.deadlineMs, () => ({
+          return exchange(this.insurer.calls, retryAttemptOf(ctx), ctx.params.deadlineMs, {
             request: adapter.pollRequest(ctx.params.externalId),
             parse: (body) => adapter.parsePoll(body),
-          }));
+          });
         },
       },
       status: {
@@ -161,7 +131,7 @@ export function createInsurerService(
           return {
             code: definition.code,
             name: definition.name,
-            state: circuitOf(this),
+            state: this.insurer.circuit.state,
             dialect: definition.dialect,
             nodeID: this.broker.nodeID,
             ...this.insurer.figures.summary(),
@@ -174,57 +144,86 @@ export function createInsurerService(
       [QUOTE_REQUESTED]: {
         group: name,
         maxInFlight: 10_000, // each message mostly waits between polls
-        async handler(this: InsurerService, payload: unknown) {
+        ...heldChannelOptions(config.cluster),
+        async handler(this: InsurerService, payload: unknown, raw?: unknown) {
           const request = payload as QuoteRequested;
           if (!request.insurers.includes(definition.code)) return;
-          const stopping = shutdownSignal(this.broker);
-          const outcome = await runQuoteLoop(
-            {
-              deadlineMs: request.deadlineMs,
-              submit: () =>
-                this.broker.call(`${name}.submit`, {
-                  applicationId: request.applicationId,
-                  application: request.application,
-                  deadlineMs: request.deadlineMs,
-                }),
-              poll: (externalId) => this.broker.call(`${name}.poll`, { externalId, deadlineMs: request.deadlineMs }),
-              circuitOpen: () => this.insurer.circuit.submit === 'open',
-              now: Date.now,
-              sleep: (ms) => sleepUnless(stopping, ms),
-              interrupted: () => stopping.aborted,
-            },
-            { ...calls, maxPollFailures: 3 },
-          );
-          if (outcome.status === 'deadline') return; // the deadline sweep records `timeout`
-          // a durable channel redelivers an unacknowledged message to another node; in memory the
-          // applications service re-asks after a restart, so there is nothing to hand back
-          if (outcome.status === 'interrupted') {
-            if (durableChannels) throw new InterruptedError(`quote of ${definition.code}`);
-            return;
+          const stopHolding = keepHolding(raw, config.cluster);
+          try {
+            // only a redelivered message can have progress: the first delivery needs no read
+            const progress = wasRedelivered(raw) ? await this.insurer.progress.read(request.applicationId, definition.code) : undefined;
+            const outcome = await quote(this, request, progress);
+            if (outcome === 'deadline') return; // the deadline sweep records `timeout`
+            if (outcome.status === 'failed') this.logger.info(`quote ${request.applicationId} failed: ${outcome.cause ?? outcome.reason}`);
+            const settled = quoteFromOutcome(request.applicationId, definition, outcome, new Date().toISOString());
+            await publish(this.broker, QUOTE_SETTLED, settled, {
+              messageId: `${request.applicationId}.${definition.code}.settled`,
+              // through an outage, for as long as the answer can still count
+              retryForMs: Math.max(config.cluster.publishRetryMs, request.deadlineMs - Date.now()),
+            });
+          } finally {
+            stopHolding();
           }
-          if (outcome.status === 'failed') this.logger.info(`quote ${request.applicationId} failed: ${outcome.cause ?? outcome.reason}`);
-          await sendToChannel(this.broker, QUOTE_SETTLED, toQuote(request.applicationId, outcome));
         },
       },
     },
 
     events: {
-      '$circuit-breaker.opened': onCircuit('open'),
-      '$circuit-breaker.half-opened': onCircuit('half-open'),
-      '$circuit-breaker.closed': onCircuit('closed'),
+      '$circuit-breaker.opened': circuitHandler('open'),
+      '$circuit-breaker.half-opened': circuitHandler('half-open'),
+      '$circuit-breaker.closed': circuitHandler('closed'),
+      [INSURER_RATE_LIMITED_EVENT](this: InsurerService, ctx: Context<InsurerRateLimited>) {
+        if (ctx.params.code === definition.code) this.insurer.admission.pauseUntil(ctx.params.untilMs);
+      },
+      '$services.changed'(this: InsurerService) {
+        this.insurer.admission.shareWith(nodesRunning(this));
+      },
     },
 
     created(this: InsurerService) {
+      const client = new InsurerHttpClient({ code: definition.code, baseUrl: `${config.insurersUrl}/insurers/${definition.code}` });
+      const figures = new CallFigures(200);
+      const admission = new InsurerAdmission(definition.rateLimitPerSecond);
       this.insurer = {
-        client: new InsurerHttpClient({ code: definition.code, baseUrl: `${config.insurersUrl}/insurers/${definition.code}` }),
         adapter: adapterFor(definition.dialect),
-        circuit: { submit: 'closed', poll: 'closed' },
-        figures: new CallFigures(200),
+        client,
+        figures,
+        admission,
+        circuit: new CircuitView(name),
+        progress: undefined as unknown as QuoteProgressStore, // opened in started()
+        calls: {
+          code: definition.code,
+          client,
+          figures,
+          callTimeoutMs: calls.callTimeoutMs,
+          retries: calls.retry.retries,
+          cancel: shutdownSignal(this.broker),
+          onRateLimited: (retryAfterMs) => {
+            const untilMs = Date.now() + Math.min(retryAfterMs, calls.maxRetryAfterMs);
+            if (!admission.pauseUntil(untilMs)) return;
+            const pause: InsurerRateLimited = { code: definition.code, untilMs };
+            this.broker.broadcast(INSURER_RATE_LIMITED_EVENT, pause, { groups: [name] });
+          },
+        },
       };
+    },
+
+    async started(this: InsurerService) {
+      this.insurer.progress = await acquireProgressStore(config, this.broker);
+      this.insurer.admission.shareWith(nodesRunning(this));
     },
 
     async stopped(this: InsurerService) {
       await this.insurer.client.close();
+      await releaseProgressStore(this.broker);
     },
+  };
+  return schema as unknown as ServiceSchema;
+}
+
+function circuitHandler(state: CircuitState) {
+  return function (this: InsurerService, ctx: Context<{ service?: string; action?: string }>) {
+    const action = this.insurer.circuit.record(state, ctx.params);
+    if (action) this.logger.info(`circuit of ${ctx.params.action} is ${state}`);
   };
 }

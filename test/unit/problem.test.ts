@@ -1,5 +1,6 @@
 import { toProblem } from '../../lib/problem';
-import { markAttempt, ApplicationValidationError, NotFoundError, RateLimitedError, UnauthorizedError, ConflictError, isInsurerFailure, isRetryableInsurerFault, InsurerCallTimeoutError, InsurerThrottledError, InsurerRejectedError, InsurerTransientError } from '../../lib/errors';
+import { ApplicationValidationError, NotFoundError, RateLimitedError, UnauthorizedError, ConflictError, InsurerCallTimeoutError, InsurerThrottledError, InsurerRejectedError, InsurerTransientError } from '../../lib/errors';
+import { markAttempt, isInsurerFailure, isRetryableInsurerFault } from '../../lib/insurers/call-policy';
 import { parseRetryAfter } from '../../lib/insurers/retry-after';
 import { stableStringify } from '../../lib/stable-json';
 

@@ -1,0 +1,56 @@
+/**
+ * The NATS JetStream channel adapter of @moleculer/channels, with what a cluster that loses nodes
+ * needs from it:
+ * - two nodes starting at once may both create a channel's durable consumer; the loser's
+ *   "consumer name already in use" is retried instead of failing the node's start;
+ * - a stopping node first stops receiving (`stopDeliveries`), so the messages it hands back are
+ *   redelivered to the other nodes rather than to itself, then waits for the handlers it still
+ *   runs before the connection closes.
+ */
+import { Adapters } from '@moleculer/channels';
+import type { Channel } from '@moleculer/channels/types/src';
+import type { NatsDefaultOptions } from '@moleculer/channels/types/src/adapters/nats';
+
+const NatsAdapter = Adapters.NATS;
+
+const SUBSCRIBE_ATTEMPTS = 6;
+const DRAIN_LIMIT_MS = 15_000;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function alreadyInUse(err: unknown): boolean {
+  return /already in use/i.test((err as Error | null)?.message ?? '');
+}
+
+export class JetStreamChannels extends NatsAdapter {
+  private readonly handedOver = new Set<string>();
+
+  override async subscribe(chan: Channel & NatsDefaultOptions): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await super.subscribe(chan);
+      } catch (err) {
+        if (attempt >= SUBSCRIBE_ATTEMPTS || !alreadyInUse(err)) throw err;
+        this.activeMessages.delete(chan.id); // the failed attempt started tracking; the next one starts again
+        await pause(50 * attempt + Math.random() * 200);
+      }
+    }
+  }
+
+  /** No further message reaches this node; the ones it holds stay its own until it acks or naks them. */
+  stopDeliveries(): void {
+    for (const [id, sub] of this.subscriptions) {
+      sub.unsubscribe();
+      this.subscriptions.delete(id);
+      this.handedOver.add(id);
+    }
+  }
+
+  override async unsubscribe(chan: Channel): Promise<void> {
+    if (!this.handedOver.has(chan.id)) return super.unsubscribe(chan);
+    chan.unsubscribing = true;
+    const until = Date.now() + DRAIN_LIMIT_MS;
+    while (this.getNumberOfChannelActiveMessages(chan.id) > 0 && Date.now() < until) await pause(25);
+    this.activeMessages.delete(chan.id);
+  }
+}

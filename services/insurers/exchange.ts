@@ -1,0 +1,58 @@
+/**
+ * One HTTP exchange with an insurer inside a guarded action: bounded by the call timeout and by the
+ * application's deadline, recorded in the recent figures, and marked for the breaker (call-policy).
+ */
+import type { CallFigures } from './call-figures';
+import type { InsurerHttpClient } from '../../lib/insurers/http-client';
+import type { InsurerHttpRequest } from '../../lib/insurers/adapter';
+import { WireFormatError } from '../../lib/insurers/adapter';
+import { markAttempt } from '../../lib/insurers/call-policy';
+import { DeadlinePassedError, ErrorType, InsurerProtocolError } from '../../lib/errors';
+
+export interface ExchangeContext {
+  code: string;
+  client: InsurerHttpClient;
+  figures: CallFigures;
+  callTimeoutMs: number;
+  retries: number;
+  cancel: AbortSignal; // the node is stopping
+  /** A 429 with Retry-After: the insurer asked every caller to wait. */
+  onRateLimited(retryAfterMs: number): void;
+}
+
+export interface Exchange<T> {
+  request: InsurerHttpRequest;
+  parse(body: unknown): T;
+}
+
+export async function exchange<T>(on: ExchangeContext, attempt: number, deadlineMs: number, what: Exchange<T>): Promise<T> {
+  try {
+    return await exchangeOnce(on, deadlineMs, what);
+  } catch (err) {
+    const { type, data } = err as { type?: string; data?: { status?: number; retryAfterMs?: number } };
+    if (type === ErrorType.insurerThrottled && data?.status === 429 && data.retryAfterMs) on.onRateLimited(data.retryAfterMs);
+    throw markAttempt(err, attempt, on.retries);
+  }
+}
+
+async function exchangeOnce<T>(on: ExchangeContext, deadlineMs: number, what: Exchange<T>): Promise<T> {
+  const budget = Math.min(on.callTimeoutMs, deadlineMs - Date.now());
+  if (budget <= 0) throw new DeadlinePassedError(on.code);
+  const started = Date.now();
+  let body: unknown;
+  try {
+    body = await on.client.send(what.request, budget, on.cancel);
+  } catch (err) {
+    // cut short by the application's deadline, not by the insurer's slowness: not the insurer's failure
+    if ((err as { type?: string }).type === ErrorType.insurerCallTimeout && budget < on.callTimeoutMs) throw new DeadlinePassedError(on.code);
+    on.figures.record(false, Date.now() - started);
+    throw err;
+  }
+  on.figures.record(true, Date.now() - started);
+  try {
+    return what.parse(body);
+  } catch (err) {
+    if (err instanceof WireFormatError) throw new InsurerProtocolError(on.code, err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Progress in a NATS JetStream key-value bucket: it is there wherever a cluster is (the channels
+ * already need JetStream), file-backed so a NATS restart keeps it, and each key expires with the
+ * bucket's TTL, so nothing has to clean up after a quote.
+ */
+import { connect, JSONCodec, StorageType, type KV, type NatsConnection } from 'nats';
+import type { Logger } from 'moleculer';
+import { progressKey, type QuoteProgress, type QuoteProgressStore } from './types';
+
+const BUCKET = 'osago_quote_progress';
+const codec = JSONCodec<QuoteProgress>();
+
+export class NatsKvProgress implements QuoteProgressStore {
+  private constructor(
+    private readonly connection: NatsConnection,
+    private readonly kv: KV,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(url: string, ttlMs: number, logger: Logger): Promise<NatsKvProgress> {
+    const servers = url.split(',').map((u) => new URL(u.trim()).host);
+    const connection = await connect({ servers, maxReconnectAttempts: -1, name: 'osago-quote-progress' });
+    // a short timeout: a write that cannot land quickly is not worth holding a quote loop for
+    const js = connection.jetstream({ timeout: 2_000 });
+    let kv: KV;
+    try {
+      kv = await js.views.kv(BUCKET, { history: 1, ttl: ttlMs, storage: StorageType.File });
+    } catch (err) {
+      // the bucket exists with other settings (another deadline): use it as it is
+      logger.warn(`quote progress bucket: ${(err as Error).message}; binding to the existing one`);
+      kv = await js.views.kv(BUCKET, { bindOnly: true });
+    }
+    return new NatsKvProgress(connection, kv, logger);
+  }
+
+  async read(applicationId: string, insurerCode: string): Promise<QuoteProgress | undefined> {
+    try {
+      const entry = await this.kv.get(progressKey(applicationId, insurerCode));
+      return entry && entry.operation === 'PUT' && entry.value.length > 0 ? codec.decode(entry.value) : undefined;
+    } catch (err) {
+      this.logger.warn(`reading quote progress failed: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  async write(applicationId: string, insurerCode: string, progress: QuoteProgress): Promise<void> {
+    try {
+      await this.kv.put(progressKey(applicationId, insurerCode), codec.encode(progress));
+    } catch (err) {
+      this.logger.warn(`recording quote progress failed: ${(err as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.drain().catch(() => undefined);
+  }
+}
