@@ -1,20 +1,30 @@
-/** The control routes of CONTRACT §6: GET /sandbox/insurers, PUT …/{code}/mode, POST /sandbox/reset. */
+/**
+ * The control routes of CONTRACT §6: GET /sandbox/insurers, GET /sandbox/quotes?applicationId=…,
+ * PUT …/{code}/mode, POST /sandbox/reset.
+ */
 import { jsonError } from './http';
-import type { Reply } from './dialects';
+import type { Reply, WireRequest } from './dialects';
 import type { SimulatedInsurer } from './insurer';
-import { INSURER_MODES, isInsurerMode, type SandboxInsurerState } from './types';
+import { INSURER_MODES, isInsurerMode, type SandboxInsurerState, type SandboxQuoteRecord } from './types';
 import { parseJson, segment } from './dialects/decode';
 
 export interface AdminTarget {
   insurers: ReadonlyMap<string, SimulatedInsurer>;
   list(): SandboxInsurerState[];
+  quotes(applicationId: string): SandboxQuoteRecord[];
   reset(): void;
 }
 
-export function handleAdmin(method: string, path: string, body: string, target: AdminTarget): Reply {
+export function handleAdmin({ method, path, query, body }: Omit<WireRequest, 'headers'>, target: AdminTarget): Reply {
   if (path === '/sandbox/insurers') {
     if (method !== 'GET') return notAllowed('GET');
     return { status: 200, body: target.list() };
+  }
+  if (path === '/sandbox/quotes') {
+    if (method !== 'GET') return notAllowed('GET');
+    const applicationId = query.get('applicationId');
+    if (!applicationId?.trim()) return jsonError(400, 'expected ?applicationId=<one of our application ids>');
+    return { status: 200, body: target.quotes(applicationId) };
   }
   if (path === '/sandbox/reset') {
     if (method !== 'POST') return notAllowed('POST');

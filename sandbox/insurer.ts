@@ -1,32 +1,26 @@
 /**
- * One simulated insurer: its mode, counters, rate window and pending applications. Decides what
+ * One simulated insurer: its mode, counters, rate window and the quotes it opened. Decides what
  * happens to a call (fault injection first, then the dialect's create or poll) and leaves wire
- * shapes to its dialect.
+ * shapes to its dialect. A create that repeats a reference it knows is answered as the first one
+ * was (same id, or the same refusal) and counted, without opening a second quote: the reference
+ * alone decides, as with most idempotency keys, so the repeat's body is not read again.
  */
 import { randomUUID } from 'node:crypto';
 import type { Application } from '../lib/application/types';
 import type { InsurerDefinition } from '../lib/insurers/catalog';
-import type { OfferData, ParsedRequest, Reply, ServerDialect, WireRequest } from './dialects';
+import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './dialects';
 import { priceFor } from './pricing';
 import type { InsurerProfile, MsRange } from './profiles';
-import { ExpiringStore } from './store';
-import type { InsurerMode, SandboxInsurerState } from './types';
+import { QuoteBook, type Outcome, type Quote } from './quote-book';
+import type { InsurerMode, SandboxInsurerState, SandboxQuoteRecord } from './types';
 import { underwrite } from './underwriting';
 
 const OFFER_VALID_MS = 3 * 24 * 3600_000;
 // long enough to outlive any quote deadline, short enough that a benchmark cannot exhaust memory
-const APPLICATION_TTL_MS = 10 * 60_000;
-const MAX_APPLICATIONS = 50_000;
+const QUOTE_LIMITS = { ttlMs: 10 * 60_000, maxEntries: 50_000 };
 const RATELIMITED_PER_SECOND = 2;
 const FLAKY_FAILURE_SHARE = 0.5;
 const RETRY_AFTER = { 'Retry-After': '1' };
-
-type Outcome = { kind: 'offer'; offer: OfferData } | { kind: 'declined'; reason: string };
-
-interface Pending {
-  readyAt: number;
-  outcome: Outcome;
-}
 
 export interface SimulationEnv {
   readonly latencyScale: number;
@@ -39,8 +33,12 @@ export interface SimulationEnv {
 export class SimulatedInsurer {
   mode: InsurerMode = 'normal';
   calls = 0;
+  /** Creates that opened a quote, refused at create or not; a create without a reference counts too. */
+  creates = 0;
+  /** Creates that repeated a known reference. */
+  duplicateCreates = 0;
   private window = { start: 0, count: 0 };
-  private readonly pending = new ExpiringStore<Pending>(APPLICATION_TTL_MS, MAX_APPLICATIONS);
+  private readonly quotes: QuoteBook;
   private readonly normalRateLimit: number;
 
   constructor(
@@ -52,16 +50,25 @@ export class SimulatedInsurer {
     // a compressed clock compresses the healthy limit with it, or a fast benchmark would trip it;
     // the "ratelimited" mode stays at its absolute low rate so it can be shown at any scale
     this.normalRateLimit = profile.rateLimitPerSecond / Math.max(env.latencyScale, 1e-6);
+    this.quotes = new QuoteBook(definition.code, QUOTE_LIMITS);
   }
 
   state(): SandboxInsurerState {
-    return { code: this.definition.code, name: this.definition.name, mode: this.mode, calls: this.calls };
+    const { code, name } = this.definition;
+    return { code, name, mode: this.mode, calls: this.calls, creates: this.creates, duplicateCreates: this.duplicateCreates };
   }
 
+  /** Mode and counters only: the quotes stay, so quoting that is under way goes on across a reset. */
   reset(): void {
     this.mode = 'normal';
     this.calls = 0;
+    this.creates = 0;
+    this.duplicateCreates = 0;
     this.window = { start: 0, count: 0 };
+  }
+
+  quotesFor(applicationId: string): SandboxQuoteRecord[] {
+    return this.quotes.recordFor(applicationId);
   }
 
   async handle(req: WireRequest): Promise<Reply> {
@@ -107,14 +114,25 @@ export class SimulatedInsurer {
   }
 
   private create(req: Extract<ParsedRequest, { op: 'create' }>): Reply {
+    const known = req.reference === undefined ? undefined : this.quotes.withReference(req.reference);
+    if (known) {
+      this.duplicateCreates += 1;
+      return this.repeat(req.tag, known);
+    }
     const priced = this.price(req.application);
     if ('error' in priced) return this.dialect.invalid(req.tag, priced.error);
     const decline = underwrite(this.definition.code, this.profile, req.application);
-    if (decline?.at === 'create') return this.dialect.declined(req.tag, undefined, decline.reason);
+    const createdAt = Date.now();
+    this.creates += 1;
+    if (decline?.at === 'create') {
+      const outcome = { kind: 'declined', reason: decline.reason } as const;
+      this.quotes.open({ reference: req.reference, createdAt, readyAt: createdAt, polls: 0, outcome });
+      return this.dialect.declined(req.tag, undefined, decline.reason);
+    }
 
     const id = randomUUID();
     const readyInMs = this.scaled(this.profile.readyMs);
-    const readyAt = Date.now() + readyInMs;
+    const readyAt = createdAt + readyInMs;
     const outcome: Outcome = decline
       ? { kind: 'declined', reason: decline.reason }
       : {
@@ -126,8 +144,14 @@ export class SimulatedInsurer {
             validUntil: new Date(readyAt + OFFER_VALID_MS),
           },
         };
-    this.pending.set(id, { readyAt, outcome });
+    this.quotes.open({ id, reference: req.reference, createdAt, readyAt, polls: 0, outcome });
     return this.dialect.accepted(req.tag, id, this.hint(readyInMs));
+  }
+
+  /** The first create's answer again: a create answer never carries the result, only the id. */
+  private repeat(tag: unknown, quote: Quote): Reply {
+    if (quote.id === undefined) return this.dialect.declined(tag, undefined, quote.outcome.reason);
+    return this.dialect.accepted(tag, quote.id, this.hint(quote.readyAt - Date.now()));
   }
 
   private price(application: Application): ReturnType<typeof priceFor> | { error: string } {
@@ -141,8 +165,9 @@ export class SimulatedInsurer {
   }
 
   private poll(req: Extract<ParsedRequest, { op: 'poll' }>): Reply {
-    const p = this.pending.get(req.id);
+    const p = this.quotes.withId(req.id);
     if (!p) return this.dialect.unknownId(req.tag, req.id);
+    p.polls += 1;
     const remaining = p.readyAt - Date.now();
     // "slow" holds every answer back, including ones that were ready before the switch
     if (this.mode === 'slow' || remaining > 0) {

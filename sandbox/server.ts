@@ -37,6 +37,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     insurers.set(def.code, new SimulatedInsurer(def, profileFor(def.code), serverDialect(def.dialect), env));
   }
   const list = () => [...insurers.values()].map((i) => i.state());
+  const quotes = (applicationId: string) => [...insurers.values()].flatMap((i) => i.quotesFor(applicationId));
   const reset = () => insurers.forEach((i) => i.reset());
 
   async function route(req: IncomingMessage): Promise<Reply> {
@@ -50,7 +51,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       if (!insurer) return jsonError(404, `no insurer ${m[1]}`);
       return insurer.handle({ method, path: m[2] ?? '/', query, headers: req.headers, body });
     }
-    if (path.startsWith('/sandbox/')) return handleAdmin(method, path, body, { insurers, list, reset });
+    if (path.startsWith('/sandbox/')) return handleAdmin({ method, path, query, body }, { insurers, list, quotes, reset });
     return jsonError(404, `no route ${method} ${path}`);
   }
 
@@ -99,6 +100,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       insurer.mode = mode;
     },
     list,
+    quotes,
     reset,
   };
 }

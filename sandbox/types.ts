@@ -24,7 +24,26 @@ export interface SandboxInsurerState {
   code: string;
   name: string;
   mode: InsurerMode;
+  /** Requests received, faults included. */
   calls: number;
+  /** Creates that opened a quote (accepted or refused at once), with or without a reference. */
+  creates: number;
+  /** Creates that repeated a reference already seen, answered as the first one was. */
+  duplicateCreates: number;
+}
+
+/**
+ * One insurer's record of one quote for one of our applications: `readyAt` is when its answer is
+ * due (already past once it can be had; the create itself for a refusal at create), `polls` how
+ * many polls reached this quote (a poll refused by a fault before being read is not one).
+ */
+export interface SandboxQuoteRecord {
+  insurer: string;
+  reference: string;
+  createdAt: string;
+  readyAt: string;
+  polls: number;
+  outcome: 'offer' | 'declined';
 }
 
 export interface Sandbox {
@@ -33,6 +52,8 @@ export interface Sandbox {
   close(): Promise<void>;
   setMode(code: string, mode: InsurerMode): void;
   list(): SandboxInsurerState[];
-  /** Every insurer back to normal with its counters at zero. */
+  /** Each insurer's quotes for one application (the part of the reference before its last ':'). */
+  quotes(applicationId: string): SandboxQuoteRecord[];
+  /** Every insurer back to normal with its counters at zero; the quotes they hold stay. */
   reset(): void;
 }

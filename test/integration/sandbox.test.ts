@@ -1,9 +1,10 @@
 /** The insurer sandbox over real HTTP, spoken to through the client adapters. */
 import type { Application } from '../../lib/application/types';
 import { todayInMoscow } from '../../lib/dates';
-import type { CreateOutcome, InsurerHttpRequest, PollOutcome } from '../../lib/insurers/adapter';
-import { INSURERS, type InsurerDefinition } from '../../lib/insurers/catalog';
+import { quoteReference, type CreateOutcome, type InsurerHttpRequest, type PollOutcome } from '../../lib/insurers/adapter';
+import { INSURERS, type DialectName, type InsurerDefinition } from '../../lib/insurers/catalog';
 import { adapterFor } from '../../lib/insurers/dialects';
+import { InsurerHttpClient } from '../../lib/insurers/http-client';
 import { baseRateCorridor, quoteApplication } from '../../lib/tariff';
 import { baseRateFor, createSandbox, profileFor, underwrite, type Sandbox } from '../../sandbox';
 import { sampleApplication } from '../unit/fixtures/application';
@@ -26,20 +27,24 @@ beforeEach(() => sandbox.reset());
 
 const byCode = (code: string) => INSURERS.find((i) => i.code === code) as InsurerDefinition;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let applications = 0;
+/** A fresh application id per call: the sandbox remembers references across tests and resets. */
+const newApplicationId = () => `it-app-${process.pid}-${++applications}`;
 
-async function http(method: string, path: string, body?: string): Promise<Answer> {
-  const res = await fetch(base + path, { method, body, headers: body === undefined ? {} : { 'Content-Type': 'application/json' } });
+async function http(method: string, path: string, body?: string, headers: Readonly<Record<string, string>> = {}): Promise<Answer> {
+  const json: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/json' };
+  const res = await fetch(base + path, { method, body, headers: { ...headers, ...json } });
   const text = await res.text();
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   return { status: res.status, headers: res.headers, body: JSON.parse(text) };
 }
 
 function send(code: string, req: InsurerHttpRequest): Promise<Answer> {
-  return http(req.method, `/insurers/${code}${req.path}`, req.body === undefined ? undefined : JSON.stringify(req.body));
+  return http(req.method, `/insurers/${code}${req.path}`, req.body === undefined ? undefined : JSON.stringify(req.body), req.headers);
 }
 
-async function create(def: InsurerDefinition, application: Application): Promise<CreateOutcome> {
-  const answer = await send(def.code, adapterFor(def.dialect).createRequest(application, `it-${def.code}`));
+async function create(def: InsurerDefinition, application: Application, reference = quoteReference(newApplicationId(), def.code)): Promise<CreateOutcome> {
+  const answer = await send(def.code, adapterFor(def.dialect).createRequest(application, reference));
   expect(answer.status).toBeGreaterThanOrEqual(200);
   expect(answer.status).toBeLessThan(300);
   return adapterFor(def.dialect).parseCreated(answer.body);
@@ -244,19 +249,21 @@ describe('control routes', () => {
   it('GET /sandbox/insurers lists every insurer, normal, with no calls yet', async () => {
     const answer = await http('GET', '/sandbox/insurers');
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual(INSURERS.map((i) => ({ code: i.code, name: i.name, mode: 'normal', calls: 0 })));
+    expect(answer.body).toEqual(INSURERS.map((i) => ({ code: i.code, name: i.name, mode: 'normal', calls: 0, creates: 0, duplicateCreates: 0 })));
   });
 
-  it('counts every call an insurer gets, failures included', async () => {
+  it('counts every call an insurer gets, failures included; creates only when they open a quote', async () => {
     const adapter = adapterFor('rpc');
+    const createRequest = () => adapter.createRequest(sampleApplication(todayInMoscow()), quoteReference(newApplicationId(), 'baikal-volna'));
     await send('baikal-volna', adapter.pollRequest('x'));
-    await send('baikal-volna', adapter.createRequest(sampleApplication(todayInMoscow()), 'x'));
+    await send('baikal-volna', createRequest());
     await http('POST', '/insurers/baikal-volna/rpc', '{oops');
     sandbox.setMode('baikal-volna', 'down');
     await send('baikal-volna', adapter.pollRequest('x'));
-    const states = (await http('GET', '/sandbox/insurers')).body as { code: string; calls: number }[];
-    for (const s of states) expect(s.calls).toBe(s.code === 'baikal-volna' ? 4 : 0);
-    expect(sandbox.list().find((s) => s.code === 'baikal-volna')).toMatchObject({ mode: 'down', calls: 4 });
+    await send('baikal-volna', createRequest());
+    const states = (await http('GET', '/sandbox/insurers')).body as { code: string; calls: number; creates: number }[];
+    for (const s of states) expect([s.calls, s.creates]).toEqual(s.code === 'baikal-volna' ? [5, 1] : [0, 0]);
+    expect(sandbox.list().find((s) => s.code === 'baikal-volna')).toMatchObject({ mode: 'down', calls: 5, creates: 1, duplicateCreates: 0 });
   });
 
   it('PUT …/mode checks its body and the insurer', async () => {
@@ -281,6 +288,174 @@ describe('control routes', () => {
     const answer = await http('POST', '/sandbox/reset');
     expect(answer.status).toBe(200);
     expect(sandbox.list().every((s) => s.mode === 'normal' && s.calls === 0)).toBe(true);
+  });
+
+  it('GET /sandbox/quotes needs an application id; POST is not allowed', async () => {
+    for (const query of ['', '?applicationId', '?applicationId=', '?applicationId=%20%20', '?other=1']) {
+      const answer = await http('GET', `/sandbox/quotes${query}`);
+      expect(answer).toMatchObject({ status: 400, body: { error: expect.stringContaining('applicationId') } });
+    }
+    expect((await http('POST', '/sandbox/quotes?applicationId=x')).status).toBe(405);
+    expect(await http('GET', `/sandbox/quotes?applicationId=${newApplicationId()}`)).toMatchObject({ status: 200, body: [] });
+  });
+});
+
+describe('the quote reference', () => {
+  const clients = new Map<string, InsurerHttpClient>();
+  /** Our own HTTP client, as the insurer services use it: its headers are part of the wire. */
+  const client = (code: string) => {
+    let c = clients.get(code);
+    if (!c) clients.set(code, (c = new InsurerHttpClient({ code, baseUrl: `${base}/insurers/${code}`, connections: 4 })));
+    return c;
+  };
+  afterAll(() => Promise.all([...clients.values()].map((c) => c.close())));
+
+  const counters = (code: string) => {
+    const s = sandbox.list().find((i) => i.code === code);
+    return { creates: s?.creates, duplicateCreates: s?.duplicateCreates };
+  };
+  const record = async (applicationId: string) => {
+    const answer = await http('GET', `/sandbox/quotes?applicationId=${encodeURIComponent(applicationId)}`);
+    expect(answer.status).toBe(200);
+    return answer.body as { insurer: string; reference: string; createdAt: string; readyAt: string; polls: number; outcome: string }[];
+  };
+
+  /** Takes out the reference from wherever the dialect put it, as a client that sends none would. */
+  function withoutReference(dialect: DialectName, req: InsurerHttpRequest): InsurerHttpRequest {
+    const body = { ...(req.body as Record<string, unknown>) };
+    if (dialect === 'standard') delete body.partnerRequestId;
+    if (dialect === 'legacy') delete body.ish_nomer;
+    if (dialect === 'rpc') Object.assign(body, { id: 'calc-1', params: { ...(body.params as Record<string, unknown>), ClientToken: undefined } });
+    return { method: req.method, path: req.path, body };
+  }
+
+  const oneOfEachDialect = ['sever-shield', 'tikhiy-bereg', 'uralsky-utyos', 'baikal-volna'].map(byCode);
+
+  it.each(oneOfEachDialect.map((d) => [d.dialect, d] as const))(
+    '%s: a repeated create answers with the first id, before and after the answer is ready, and is counted',
+    async (_dialect, def) => {
+      const adapter = adapterFor(def.dialect);
+      const applicationId = newApplicationId();
+      const request = adapter.createRequest(applicationFor(def.code, 'offer'), quoteReference(applicationId, def.code));
+      const createOnce = async () => adapter.parseCreated(await client(def.code).send(request, 5000));
+      const first = await createOnce();
+      if (first.kind !== 'accepted') throw new Error(`${def.code} declined at create`);
+      expect(await createOnce()).toMatchObject({ kind: 'accepted', externalId: first.externalId });
+      expect(await pollUntilFinal(def, first.externalId)).toMatchObject({ kind: 'offer' });
+      expect(await createOnce()).toEqual({ kind: 'accepted', externalId: first.externalId, retryAfterMs: 0 });
+      expect(counters(def.code)).toEqual({ creates: 1, duplicateCreates: 2 });
+      expect(await record(applicationId)).toEqual([expect.objectContaining({ insurer: def.code, outcome: 'offer' })]);
+    },
+  );
+
+  it('creates racing with one reference open one quote', async () => {
+    const def = byCode('sever-shield');
+    const application = applicationFor(def.code, 'offer');
+    const reference = quoteReference(newApplicationId(), def.code);
+    const outcomes = await Promise.all(Array.from({ length: 6 }, () => create(def, application, reference)));
+    const ids = new Set(outcomes.map((o) => (o.kind === 'accepted' ? o.externalId : o.kind)));
+    expect(ids.size).toBe(1);
+    expect(counters(def.code)).toEqual({ creates: 1, duplicateCreates: 5 });
+  });
+
+  it('a repeat of a refusal at create gets the same refusal, counted, with no quote to poll', async () => {
+    const def = byCode('polar-mayak');
+    const application = sampleApplication(todayInMoscow());
+    application.owner.registrationRegion = '05';
+    const applicationId = newApplicationId();
+    const reference = quoteReference(applicationId, def.code);
+    const first = await create(def, application, reference);
+    expect(first).toEqual({ kind: 'declined', reason: expect.stringContaining('05') });
+    // the reference alone decides: even a body the insurer would quote gets the first answer
+    expect(await create(def, applicationFor(def.code, 'offer'), reference)).toEqual(first);
+    expect(counters(def.code)).toEqual({ creates: 1, duplicateCreates: 1 });
+    const [quote, ...others] = await record(applicationId);
+    expect(others).toEqual([]);
+    expect(quote).toMatchObject({ insurer: def.code, reference, polls: 0, outcome: 'declined' });
+    expect(quote.readyAt).toBe(quote.createdAt);
+  });
+
+  it.each(oneOfEachDialect.map((d) => [d.dialect, d] as const))('%s: a create without a reference still works, each one a new quote', async (_dialect, def) => {
+    const adapter = adapterFor(def.dialect);
+    const request = withoutReference(def.dialect, adapter.createRequest(applicationFor(def.code, 'offer'), 'stripped'));
+    expect(JSON.stringify(request)).not.toContain('stripped');
+    const ids = [];
+    for (let i = 0; i < 2; i++) {
+      const created = adapter.parseCreated(await client(def.code).send(request, 5000));
+      if (created.kind !== 'accepted') throw new Error(`${def.code} declined at create`);
+      expect(await pollUntilFinal(def, created.externalId)).toMatchObject({ kind: 'offer' });
+      ids.push(created.externalId);
+    }
+    expect(new Set(ids).size).toBe(2);
+    expect(counters(def.code)).toEqual({ creates: 2, duplicateCreates: 0 });
+  });
+
+  it('POST /sandbox/reset zeroes creates and duplicates, but the insurer still knows its quotes', async () => {
+    const def = byCode('dozor-avto');
+    const reference = quoteReference(newApplicationId(), def.code);
+    const first = await create(def, applicationFor(def.code, 'offer'), reference);
+    if (first.kind !== 'accepted') throw new Error(`${def.code} declined at create`);
+    await create(def, applicationFor(def.code, 'offer'), reference);
+    expect(counters(def.code)).toEqual({ creates: 1, duplicateCreates: 1 });
+    const states = (await http('POST', '/sandbox/reset')).body as { code: string; creates: number; duplicateCreates: number }[];
+    expect(states.every((s) => s.creates === 0 && s.duplicateCreates === 0)).toBe(true);
+    expect(await create(def, applicationFor(def.code, 'offer'), reference)).toMatchObject({ kind: 'accepted', externalId: first.externalId });
+    expect(counters(def.code)).toEqual({ creates: 0, duplicateCreates: 1 });
+  });
+
+  it('GET /sandbox/quotes: every insurer\'s record of one application, polls counted, and nothing of another', async () => {
+    const applicationId = newApplicationId();
+    const application = sampleApplication(todayInMoscow());
+    const ours = await Promise.all(
+      INSURERS.map(async (def) => {
+        const sentAt = Date.now();
+        const created = await create(def, application, quoteReference(applicationId, def.code));
+        const answeredAt = Date.now();
+        if (created.kind === 'declined') return { def, sentAt, answeredAt, polls: 0, outcome: 'declined', finalAt: answeredAt };
+        let polls = 0;
+        for (;;) {
+          const outcome = await poll(def, created.externalId);
+          polls += 1;
+          if (outcome.kind !== 'processing') return { def, sentAt, answeredAt, polls, outcome: outcome.kind, finalAt: Date.now() };
+          await sleep(Math.max(5, outcome.retryAfterMs ?? 20));
+        }
+      }),
+    );
+    await create(byCode('lastochka'), application, quoteReference(newApplicationId(), 'lastochka')); // someone else's
+
+    const theirs = await record(applicationId);
+    expect(theirs.map((q) => q.insurer).sort()).toEqual(INSURERS.map((i) => i.code).sort());
+    for (const q of theirs) {
+      const mine = ours.find((o) => o.def.code === q.insurer)!;
+      expect(q).toEqual({
+        insurer: mine.def.code,
+        reference: `${applicationId}:${mine.def.code}`,
+        createdAt: expect.any(String),
+        readyAt: expect.any(String),
+        polls: mine.polls,
+        outcome: mine.outcome === 'offer' ? 'offer' : 'declined',
+      });
+      const createdAt = Date.parse(q.createdAt);
+      const readyAt = Date.parse(q.readyAt);
+      expect(new Date(createdAt).toISOString()).toBe(q.createdAt);
+      expect(new Date(readyAt).toISOString()).toBe(q.readyAt);
+      expect(createdAt).toBeGreaterThanOrEqual(mine.sentAt);
+      expect(createdAt).toBeLessThanOrEqual(mine.answeredAt);
+      // the insurer answers only once its answer is ready, so we saw it at or after readyAt
+      expect(readyAt).toBeGreaterThanOrEqual(createdAt);
+      expect(readyAt).toBeLessThanOrEqual(mine.finalAt);
+    }
+    expect(ours.some((o) => o.polls > 1)).toBe(true);
+  });
+
+  it('the application is what comes before the last colon; a reference without one names none', async () => {
+    const def = byCode('dozor-avto');
+    await create(def, applicationFor(def.code, 'offer'), 'order:42:dozor-avto');
+    await create(def, applicationFor(def.code, 'offer'), 'no-colon-at-all');
+    expect(await record('order:42')).toEqual([expect.objectContaining({ reference: 'order:42:dozor-avto' })]);
+    expect(await record('order')).toEqual([]);
+    expect(await record('no-colon-at-all')).toEqual([]);
+    expect(counters(def.code)).toEqual({ creates: 2, duplicateCreates: 0 });
   });
 });
 
