@@ -14,6 +14,7 @@ import { SOCKET_PUSH_EVENT, type SocketPush } from '../../lib/channels';
 import { insurerServiceName } from '../insurers/insurer.service';
 import { ApplicationRateLimiter } from './rate-limit';
 import { attachSocketGateway, type SocketGateway } from './socket';
+import { onBusReconnect } from './bus-watch';
 import { openApiDocument } from './openapi';
 import { projectRoot } from '../../lib/project-root';
 
@@ -147,7 +148,8 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
       health: {
         visibility: 'published',
         handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
-          const ready = hasService(this, 'applications') && hasService(this, 'offers-stream');
+          // a stopping gateway says so, so that a load balancer sends new work elsewhere
+          const ready = !this.broker.stopping && hasService(this, 'applications') && hasService(this, 'offers-stream');
           if (!ready) ctx.meta.$statusCode = 503;
           return { status: ready ? 'ok' : 'not-ready', nodeID: this.broker.nodeID, uptimeSec: Math.round(process.uptime()) };
         },
@@ -188,7 +190,13 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
     },
 
     started(this: Gateway) {
-      this.sockets = attachSocketGateway(this.server, this.broker, this.limiter, { redisUrl: config.redisUrl, maxPayloadBytes: 1_000_000 });
+      this.sockets = attachSocketGateway(this.server, this.broker, this.limiter, {
+        redisUrl: config.redisUrl,
+        maxPayloadBytes: 1_000_000,
+        completionGraceMs: 1_500,
+        reconcileEveryMs: 1_000,
+      });
+      onBusReconnect(this.broker, () => void this.sockets?.reconcile(true));
       this.logger.info(`the page and API are at http://${config.host}:${config.port}/`);
     },
 

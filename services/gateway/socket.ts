@@ -1,6 +1,11 @@
 /**
  * Socket.IO on the gateway's HTTP server (CONTRACT §3): `apply` and `subscribe` with acks, and
- * delivery of `quote`/`completed` pushes to the sockets of an application's room.
+ * delivery of `quote`/`completed` pushes to the sockets of an application's room, each state at
+ * most once per socket (socket-deliveries.ts).
+ *
+ * Pushes ride on broker events, which a broker outage can lose; so the gateway watches the
+ * applications its sockets wait for, and once one is past its deadline without `completed`
+ * reaching them (or the bus has just come back), it reads the snapshot and sends what is missing.
  */
 import crypto from 'node:crypto';
 import type http from 'node:http';
@@ -10,13 +15,37 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { ServiceBroker } from 'moleculer';
 import { applicationRoom, type SocketPush } from '../../lib/channels';
 import { toProblem } from '../../lib/problem';
+import { bestOffer } from '../../lib/quotes/view';
+import type { Quote } from '../../lib/quotes/types';
 import type { ApplicationRateLimiter } from './rate-limit';
+import { SocketDeliveries, type Delivery } from './socket-deliveries';
 
 type Ack = (answer: unknown) => void;
 
 export interface SocketGateway {
   deliver(push: SocketPush): void;
+  /** Sends what the watched applications' sockets missed; `all`: not only those past their deadline. */
+  reconcile(all?: boolean): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SocketOptions {
+  redisUrl?: string;
+  maxPayloadBytes: number;
+  /** After the deadline, how long `completed` may take before the snapshot is asked (CONTRACT: deadline + 1 s). */
+  completionGraceMs: number;
+  reconcileEveryMs: number;
+}
+
+interface Snapshot {
+  status: 'quoting' | 'completed';
+  deadline: string;
+  quotes: Quote[];
+}
+
+interface Watched {
+  token: string;
+  deadlineMs: number;
 }
 
 function ackOf(candidate: unknown): Ack {
@@ -27,22 +56,53 @@ function failure(err: unknown) {
   return { ok: false, error: toProblem(err) };
 }
 
-export function attachSocketGateway(
-  server: http.Server,
-  broker: ServiceBroker,
-  limiter: ApplicationRateLimiter,
-  options: { redisUrl?: string; maxPayloadBytes: number },
-): SocketGateway {
+function deliveriesOf(socket: Socket): SocketDeliveries {
+  return socket.data.deliveries as SocketDeliveries;
+}
+
+function send(socket: Socket, delivery: Delivery): void {
+  socket.emit(delivery.event, delivery.data);
+}
+
+/** The deliveries a snapshot stands for: its final quotes, then `completed` if it is. */
+function deliveriesFrom(id: string, snapshot: Snapshot): Delivery[] {
+  const quotes: Delivery[] = snapshot.quotes.filter((q) => q.status !== 'pending').map((q) => ({ event: 'quote', data: q }));
+  if (snapshot.status !== 'completed') return quotes;
+  const best = bestOffer(snapshot.quotes);
+  return [...quotes, { event: 'completed', data: { applicationId: id, status: 'completed', quotes: snapshot.quotes, ...(best ? { bestOffer: best } : {}) } }];
+}
+
+function parseSubscribe(request: unknown): { id: string; token: string } | { field: string } {
+  const { id, token } = (typeof request === 'object' && request !== null ? request : {}) as { id?: unknown; token?: unknown };
+  if (typeof id !== 'string') return { field: 'id' };
+  if (typeof token !== 'string') return { field: 'token' };
+  return { id, token };
+}
+
+export function attachSocketGateway(server: http.Server, broker: ServiceBroker, limiter: ApplicationRateLimiter, options: SocketOptions): SocketGateway {
   const io = new Server(server, { maxHttpBufferSize: options.maxPayloadBytes, serveClient: true });
   const redisClients: Redis[] = [];
   if (options.redisUrl) {
-    const pub = new Redis(options.redisUrl);
+    const pub = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
     const sub = pub.duplicate();
+    // Redis down: pushes do not go through it (broker events do), so it is logged and ioredis reconnects
+    for (const client of [pub, sub]) client.on('error', (err: Error) => broker.logger.debug(`socket.io redis: ${err.message}`));
     redisClients.push(pub, sub);
     io.adapter(createAdapter(pub, sub));
   }
+  const watched = new Map<string, Watched>();
+
+  const socketsIn = (applicationId: string): Socket[] => {
+    const ids = io.of('/').adapter.rooms.get(applicationRoom(applicationId));
+    if (!ids) return [];
+    return [...ids].map((sid) => io.of('/').sockets.get(sid)).filter((s): s is Socket => s !== undefined);
+  };
+
+  const snapshotOf = (id: string, token: string) => broker.call<Snapshot, { id: string; token: string }>('offers-stream.snapshot', { id, token });
 
   io.on('connection', (socket: Socket) => {
+    socket.data.deliveries = new SocketDeliveries();
+
     socket.on('apply', async (application: unknown, maybeAck: unknown) => {
       const ack = ackOf(maybeAck);
       const id = crypto.randomUUID();
@@ -51,7 +111,8 @@ export function attachSocketGateway(
         await limiter.consume(`ip:${socket.handshake.address}`);
         // join before creating: the first answers can arrive before `create` returns
         await socket.join(room);
-        const created = await broker.call<Record<string, unknown>, unknown>('applications.create', { application, id, partner: null });
+        const created = await broker.call<{ id: string; token: string; deadline: string; insurers: unknown }, unknown>('applications.create', { application, id, partner: null });
+        watched.set(id, { token: created.token, deadlineMs: Date.parse(created.deadline) });
         ack({ ok: true, id: created.id, token: created.token, deadline: created.deadline, insurers: created.insurers });
       } catch (err) {
         await socket.leave(room);
@@ -61,28 +122,64 @@ export function attachSocketGateway(
 
     socket.on('subscribe', async (request: unknown, maybeAck: unknown) => {
       const ack = ackOf(maybeAck);
-      const { id, token } = (typeof request === 'object' && request !== null ? request : {}) as { id?: unknown; token?: unknown };
-      if (typeof id !== 'string' || typeof token !== 'string') {
-        ack(failure({ code: 400, message: 'subscribe needs { id, token }', data: { errors: [{ field: typeof id !== 'string' ? 'id' : 'token', message: 'обязательное поле' }] } }));
+      const asked = parseSubscribe(request);
+      if ('field' in asked) {
+        ack(failure({ code: 400, message: 'subscribe needs { id, token }', data: { errors: [{ field: asked.field, message: 'обязательное поле' }] } }));
         return;
       }
+      const { id, token } = asked;
+      const deliveries = deliveriesOf(socket);
       try {
-        await broker.call('offers-stream.snapshot', { id, token }); // checks the token first
+        await snapshotOf(id, token); // checks the token before the socket joins anything
+        deliveries.hold(id);
         await socket.join(applicationRoom(id));
         // read again after joining so that nothing falls between the snapshot and the room
-        const snapshot = await broker.call<{ status: string; quotes: unknown[] }, unknown>('offers-stream.snapshot', { id, token });
+        const snapshot = await snapshotOf(id, token);
+        deliveries.seed(id, snapshot);
+        watched.set(id, { token, deadlineMs: Date.parse(snapshot.deadline) });
         ack({ ok: true, snapshot: { status: snapshot.status, quotes: snapshot.quotes } });
       } catch (err) {
         ack(failure(err));
+      } finally {
+        for (const delivery of deliveries.release(id)) send(socket, delivery);
       }
     });
   });
 
+  async function reconcile(all = false): Promise<void> {
+    const now = Date.now();
+    for (const [id, watch] of watched) {
+      const sockets = socketsIn(id).filter((s) => !deliveriesOf(s).hasCompleted(id));
+      if (sockets.length === 0) {
+        watched.delete(id);
+        continue;
+      }
+      if (!all && now < watch.deadlineMs + options.completionGraceMs) continue;
+      try {
+        const due = deliveriesFrom(id, await snapshotOf(id, watch.token));
+        for (const socket of sockets) for (const d of due) if (deliveriesOf(socket).offer(d)) send(socket, d);
+      } catch (err) {
+        broker.logger.debug(`reconciling ${id}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  let reconciling = false;
+  const timer = setInterval(() => {
+    if (reconciling) return;
+    reconciling = true;
+    reconcile().finally(() => (reconciling = false));
+  }, options.reconcileEveryMs);
+  timer.unref();
+
   return {
     deliver(push: SocketPush) {
-      io.local.to(push.room).emit(push.event, push.data);
+      const delivery = { event: push.event, data: push.data } as Delivery;
+      for (const socket of socketsIn(delivery.data.applicationId)) if (deliveriesOf(socket).offer(delivery)) send(socket, delivery);
     },
+    reconcile,
     async close() {
+      clearInterval(timer);
       io.disconnectSockets(true);
       // not io.close(): that would also close the HTTP server, which moleculer-web owns
       io.engine.close();
