@@ -12,6 +12,7 @@ import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './dialect
 import { priceFor } from './pricing';
 import type { InsurerProfile, MsRange } from './profiles';
 import { QuoteBook, type Outcome, type Quote } from './quote-book';
+import type { Random } from './random';
 import type { InsurerMode, SandboxInsurerState, SandboxQuoteRecord } from './types';
 import { underwrite } from './underwriting';
 
@@ -24,7 +25,6 @@ const RETRY_AFTER = { 'Retry-After': '1' };
 
 export interface SimulationEnv {
   readonly latencyScale: number;
-  random: () => number;
   transientErrors: boolean;
   /** Resolves after `ms`, or never if the sandbox closes first. */
   delay(ms: number): Promise<void>;
@@ -46,6 +46,7 @@ export class SimulatedInsurer {
     readonly profile: InsurerProfile,
     private readonly dialect: ServerDialect,
     private readonly env: SimulationEnv,
+    private readonly random: Random,
   ) {
     // a compressed clock compresses the healthy limit with it, or a fast benchmark would trip it;
     // the "ratelimited" mode stays at its absolute low rate so it can be shown at any scale
@@ -89,7 +90,7 @@ export class SimulatedInsurer {
   }
 
   private injectedFault(): Reply | undefined {
-    const { random } = this.env;
+    const { random } = this;
     if (this.mode === 'down') return this.failure(503, 'service is down for maintenance', RETRY_AFTER);
     if (!this.admit()) return this.failure(429, 'rate limit exceeded', RETRY_AFTER);
     if (this.mode === 'flaky' && random() < FLAKY_FAILURE_SHARE) return this.failure(500, 'internal error');
@@ -184,6 +185,6 @@ export class SimulatedInsurer {
   }
 
   private scaled([min, max]: MsRange): number {
-    return Math.round((min + this.env.random() * (max - min)) * this.env.latencyScale);
+    return Math.round((min + this.random() * (max - min)) * this.env.latencyScale);
   }
 }

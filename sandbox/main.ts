@@ -1,12 +1,21 @@
-/** Runs the sandbox on its own: `node dist/sandbox/main.js` (SANDBOX_PORT, SANDBOX_LATENCY_SCALE). */
+/**
+ * Runs the sandbox on its own: `node dist/sandbox/main.js`. It reads the same settings as a node
+ * running the `sandbox` part (lib/config.ts): SANDBOX_PORT, SANDBOX_LATENCY_SCALE,
+ * SANDBOX_TRANSIENT_ERRORS, SANDBOX_SEED and HOST.
+ */
+import { loadConfig } from '../lib/config';
 import { createSandbox } from './server';
 
 async function main(): Promise<void> {
-  const port = envNumber('SANDBOX_PORT', 4000);
-  const latencyScale = envNumber('SANDBOX_LATENCY_SCALE', 1);
-  const sandbox = createSandbox({ latencyScale });
-  const bound = await sandbox.listen(port);
-  console.log(`insurer sandbox listening on http://127.0.0.1:${bound} (latency scale ${latencyScale})`);
+  const config = loadConfig();
+  const sandbox = createSandbox({
+    latencyScale: config.sandboxLatencyScale,
+    transientErrors: config.sandboxTransientErrors,
+    seed: config.sandboxSeed,
+  });
+  const bound = await sandbox.listen(config.sandboxPort, config.host);
+  const seeded = config.sandboxSeed === undefined ? 'unseeded' : `seed ${config.sandboxSeed}`;
+  console.log(`insurer sandbox listening on http://${config.host}:${bound} (latency scale ${config.sandboxLatencyScale}, ${seeded})`);
   const stop = () => {
     sandbox.close().then(
       () => process.exit(0),
@@ -15,14 +24,6 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-}
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-  return n;
 }
 
 main().catch((e: unknown) => {

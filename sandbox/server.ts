@@ -8,16 +8,18 @@ import { segment } from './dialects/decode';
 import { BodyTooLarge, jsonError, readBody, send, splitUrl } from './http';
 import { SimulatedInsurer, type SimulationEnv } from './insurer';
 import { profileFor } from './profiles';
+import { insurerRandom } from './random';
 import { isInsurerMode, type InsurerMode, type Sandbox, type SandboxOptions } from './types';
 
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const latencyScale = options.latencyScale ?? 1;
   if (!Number.isFinite(latencyScale) || latencyScale < 0) throw new RangeError(`latencyScale must be ≥ 0, got ${latencyScale}`);
+  const { seed, random } = options;
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new RangeError(`seed must be a whole number ≥ 0, got ${seed}`);
 
   const timers = new Set<NodeJS.Timeout>();
   const env: SimulationEnv = {
     latencyScale,
-    random: options.random ?? Math.random,
     transientErrors: options.transientErrors ?? true,
     delay: (ms) =>
       ms <= 0
@@ -34,7 +36,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const insurers = new Map<string, SimulatedInsurer>();
   for (const def of options.insurers ?? INSURERS) {
     if (insurers.has(def.code)) throw new Error(`insurer ${def.code} listed twice`);
-    insurers.set(def.code, new SimulatedInsurer(def, profileFor(def.code), serverDialect(def.dialect), env));
+    insurers.set(def.code, new SimulatedInsurer(def, profileFor(def.code), serverDialect(def.dialect), env, random ?? insurerRandom(def.code, seed)));
   }
   const list = () => [...insurers.values()].map((i) => i.state());
   const quotes = (applicationId: string) => [...insurers.values()].flatMap((i) => i.quotesFor(applicationId));

@@ -12,7 +12,12 @@ export function isInsurerMode(value: unknown): value is InsurerMode {
 export interface SandboxOptions {
   /** Multiplies every delay: 1 is realistic, 0.01 makes tests and benchmarks fast. */
   latencyScale?: number;
-  /** Source of every random choice (delays, flaky failures, transient errors), for determinism. */
+  /**
+   * Seeds every random choice (delays, flaky failures, transient errors): each insurer gets its
+   * own stream from it (sandbox/random.ts). Without it, Math.random.
+   */
+  seed?: number;
+  /** One source shared by every insurer instead, for a caller that brings its own; wins over `seed`. */
   random?: () => number;
   /** The ~2 % of 503s a healthy insurer gives; off for tests that count answers. Default true. */
   transientErrors?: boolean;

@@ -10,7 +10,11 @@ export function createSandboxService(config: AppConfig): ServiceSchema {
   const schema: ServiceSchema<Record<string, never>, Record<string, never>, Record<string, never>, SandboxService> = {
     name: 'sandbox',
     async started(this: SandboxService) {
-      this.sandbox = createSandbox({ latencyScale: config.sandboxLatencyScale, transientErrors: config.sandboxTransientErrors });
+      this.sandbox = createSandbox({
+        latencyScale: config.sandboxLatencyScale,
+        transientErrors: config.sandboxTransientErrors,
+        seed: config.sandboxSeed,
+      });
       const port = await this.sandbox.listen(config.sandboxPort, config.host);
       this.logger.info(`insurer sandbox at http://${config.host}:${port}/sandbox/insurers`);
     },

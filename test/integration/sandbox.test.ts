@@ -19,7 +19,7 @@ let sandbox: Sandbox;
 let base: string;
 
 beforeAll(async () => {
-  sandbox = createSandbox({ latencyScale: 0.01, transientErrors: false, random: seeded(20261122) });
+  sandbox = createSandbox({ latencyScale: 0.01, transientErrors: false, seed: 20261122 });
   base = `http://127.0.0.1:${await sandbox.listen(0)}`;
 });
 afterAll(() => sandbox.close());
@@ -458,15 +458,3 @@ describe('the quote reference', () => {
     expect(counters(def.code)).toEqual({ creates: 2, duplicateCreates: 0 });
   });
 });
-
-/** mulberry32: a tiny seeded PRNG, so flaky counts and delays repeat from run to run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
