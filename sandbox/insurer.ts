@@ -3,7 +3,8 @@
  * happens to a call (fault injection first, then the dialect's create or poll) and leaves wire
  * shapes to its dialect. A create that repeats a reference it knows is answered as the first one
  * was (same id, or the same refusal) and counted, without opening a second quote: the reference
- * alone decides, as with most idempotency keys, so the repeat's body is not read again.
+ * alone decides, as with most idempotency keys, so the repeat's application is not priced or
+ * underwritten again (it must still decode).
  */
 import { randomUUID } from 'node:crypto';
 import type { Application } from '../lib/application/types';

@@ -24,6 +24,10 @@ export type Quote = QuoteTimes &
 
 type ReferencedQuote = Quote & { reference: string };
 
+// ours send one reference per application and insurer; a client inventing references under one
+// application id must not grow a list that lives as long as the application does
+const MAX_QUOTES_PER_APPLICATION = 10;
+
 export interface QuoteBookLimits {
   ttlMs: number;
   maxEntries: number;
@@ -50,8 +54,9 @@ export class QuoteBook {
     const applicationId = applicationIdOf(quote.reference);
     if (applicationId === undefined) return;
     const siblings = this.byApplication.get(applicationId);
-    if (siblings) siblings.push(quote);
-    else this.byApplication.set(applicationId, [quote]);
+    if (!siblings) return this.byApplication.set(applicationId, [quote]);
+    siblings.push(quote);
+    if (siblings.length > MAX_QUOTES_PER_APPLICATION) siblings.shift();
   }
 
   withId(id: string): Quote | undefined {

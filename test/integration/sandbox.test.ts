@@ -457,4 +457,13 @@ describe('the quote reference', () => {
     expect(await record('no-colon-at-all')).toEqual([]);
     expect(counters(def.code)).toEqual({ creates: 2, duplicateCreates: 0 });
   });
+
+  it('an insurer keeps the latest ten quotes of one application, however many references a client invents', async () => {
+    const def = byCode('dozor-avto');
+    const applicationId = newApplicationId();
+    for (let i = 0; i < 12; i++) await create(def, applicationFor(def.code, 'offer'), `${applicationId}:try-${i}`);
+    const kept = (await record(applicationId)).map((q) => q.reference);
+    expect(kept).toEqual(Array.from({ length: 10 }, (_, i) => `${applicationId}:try-${i + 2}`));
+    expect(counters(def.code)).toEqual({ creates: 12, duplicateCreates: 0 });
+  });
 });
