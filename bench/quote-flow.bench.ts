@@ -10,30 +10,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { io, type Socket } from 'socket.io-client';
 import { freePorts, startNode, waitForHttp } from '../test/support/processes';
-import { sampleApplication } from '../test/unit/fixtures/application';
-import { todayInMoscow } from '../lib/dates';
+import { connectClients, runLoad } from './load';
+import { ProcessMeter, percentile } from './proc';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const C = Number(process.env.BENCH_C ?? 50);
 const LATENCY_SCALE = process.env.BENCH_LATENCY_SCALE ?? '0.01';
-const CLK_TCK = 100; // Linux USER_HZ
-
-function cpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK; // utime + stime
-}
-
-function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
 
 async function main(): Promise<void> {
   const [port, sandboxPort] = await freePorts(2);
@@ -52,64 +35,29 @@ async function main(): Promise<void> {
   try {
     await waitForHttp(`${base}/api/v1/health`);
     await waitForHttp(`http://127.0.0.1:${sandboxPort}/sandbox/insurers`);
-    const pid = system.child.pid as number;
-    const application = sampleApplication(todayInMoscow());
-
-    const sockets: Socket[] = await Promise.all(
-      Array.from({ length: C }, () => new Promise<Socket>((resolve, reject) => {
-        const s = io(base, { transports: ['websocket'], reconnection: false });
-        s.once('connect', () => resolve(s));
-        s.once('connect_error', reject);
-      })),
-    );
-
-    const latencies: number[] = [];
-    let failures = 0;
-    let next = 0;
-    const cpuBefore = cpuMs(pid);
-    let peakRss = rssKb(pid, 'VmRSS');
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssKb(pid, 'VmRSS'))), 100);
-    const started = Date.now();
-
-    async function worker(socket: Socket): Promise<void> {
-      while (next < N) {
-        next += 1;
-        const t0 = Date.now();
-        const done = new Promise<void>((resolve) => socket.once('completed', () => resolve()));
-        const ack = (await socket.timeout(30_000).emitWithAck('apply', application)) as { ok: boolean };
-        if (!ack.ok) {
-          failures += 1;
-          socket.off('completed');
-          continue;
-        }
-        await done;
-        latencies.push(Date.now() - t0);
-      }
-    }
-    await Promise.all(sockets.map(worker));
-    const elapsedMs = Date.now() - started;
-    clearInterval(sampler);
-    const cpu = cpuMs(pid) - cpuBefore;
-    peakRss = Math.max(peakRss, rssKb(pid, 'VmRSS'));
+    const sockets = await connectClients([base], C);
+    const meter = new ProcessMeter(() => [system.child.pid as number]);
+    meter.start();
+    const load = await runLoad(sockets, N);
+    const used = meter.stop();
     sockets.forEach((s) => s.disconnect());
 
-    latencies.sort((a, b) => a - b);
-    const figures = {
+    const completed = load.latenciesMs.length;
+    console.log(JSON.stringify({
       applications: N,
       concurrency: C,
-      completed: latencies.length,
-      refused: failures,
+      completed,
+      refused: load.refused,
       sandboxLatencyScale: Number(LATENCY_SCALE),
-      elapsedSec: +(elapsedMs / 1000).toFixed(2),
-      applicationsPerSec: +((latencies.length / elapsedMs) * 1000).toFixed(1),
-      cpuMsPerApplication: +(cpu / Math.max(1, latencies.length)).toFixed(2),
-      p50ToCompletedMs: percentile(latencies, 0.5),
-      p99ToCompletedMs: percentile(latencies, 0.99),
-      peakRssMb: +(peakRss / 1024).toFixed(1),
+      elapsedSec: +(load.elapsedMs / 1000).toFixed(2),
+      applicationsPerSec: +((completed / load.elapsedMs) * 1000).toFixed(1),
+      cpuMsPerApplication: +(used.cpuMs / Math.max(1, completed)).toFixed(2),
+      p50ToCompletedMs: percentile(load.latenciesMs, 0.5),
+      p99ToCompletedMs: percentile(load.latenciesMs, 0.99),
+      peakRssMb: used.peakRssMb,
       node: process.version,
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
-    };
-    console.log(JSON.stringify(figures, null, 2));
+    }, null, 2));
   } finally {
     await Promise.all([system.kill('SIGTERM'), sandbox.kill('SIGTERM')]);
   }

@@ -9,7 +9,8 @@ import { servicesFor } from '../services';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const broker = new ServiceBroker(brokerOptions(config));
+  // our own signal handlers below stop the broker once; Moleculer's would stop it a second time
+  const broker = new ServiceBroker(brokerOptions(config, { skipProcessEventRegistration: true }));
   for (const schema of servicesFor(config)) broker.createService(schema);
   await broker.start();
   if (config.services.includes('gateway')) {

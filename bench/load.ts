@@ -1,0 +1,48 @@
+/** The load both benchmarks put on the system: N applications over C Socket.IO clients, `apply` to `completed`. */
+import { io, type Socket } from 'socket.io-client';
+import { sampleApplication } from '../test/unit/fixtures/application';
+import { todayInMoscow } from '../lib/dates';
+
+export interface LoadResult {
+  latenciesMs: number[]; // sorted, one per completed application
+  refused: number;
+  elapsedMs: number;
+}
+
+/** Clients are spread over `gateways` round-robin, as a load balancer would. */
+export async function connectClients(gateways: string[], count: number): Promise<Socket[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, n) => new Promise<Socket>((resolve, reject) => {
+      const s = io(gateways[n % gateways.length], { transports: ['websocket'], reconnection: false });
+      s.once('connect', () => resolve(s));
+      s.once('connect_error', reject);
+    })),
+  );
+}
+
+export async function runLoad(sockets: Socket[], applications: number): Promise<LoadResult> {
+  const application = sampleApplication(todayInMoscow());
+  const latenciesMs: number[] = [];
+  let refused = 0;
+  let next = 0;
+  const started = Date.now();
+
+  async function client(socket: Socket): Promise<void> {
+    while (next < applications) {
+      next += 1;
+      const t0 = Date.now();
+      const done = new Promise<void>((resolve) => socket.once('completed', () => resolve()));
+      const ack = (await socket.timeout(30_000).emitWithAck('apply', application)) as { ok: boolean };
+      if (!ack.ok) {
+        refused += 1;
+        socket.off('completed');
+        continue;
+      }
+      await done;
+      latenciesMs.push(Date.now() - t0);
+    }
+  }
+  await Promise.all(sockets.map(client));
+  latenciesMs.sort((a, b) => a - b);
+  return { latenciesMs, refused, elapsedMs: Date.now() - started };
+}
