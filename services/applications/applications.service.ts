@@ -1,23 +1,27 @@
 /**
  * Owns an application's lifecycle: validation, storage, asking the insurers (QUOTE_REQUESTED),
- * recording their answers (QUOTE_SETTLED), the deadline, and `completed` exactly once.
+ * recording their answers (QUOTE_SETTLED), the deadline, and `completed` exactly once. Every read
+ * and conditional update goes through the store (./stores), whichever engine it is.
  */
 import crypto from 'node:crypto';
 import type { Context, Service, ServiceSchema } from 'moleculer';
-import type { DbAdapter } from 'moleculer-db';
 import type { AppConfig } from '../../lib/config';
+import type { Application } from '../../lib/application/types';
 import { validateApplication } from '../../lib/application/validate';
 import { todayInMoscow } from '../../lib/dates';
 import { INSURERS } from '../../lib/insurers/catalog';
-import { ApplicationValidationError, NotFoundError } from '../../lib/errors';
+import { ApplicationValidationError, ConflictError, NotFoundError } from '../../lib/errors';
 import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
 import { pendingQuote } from '../../lib/quotes/view';
 import type { Quote } from '../../lib/quotes/types';
-import { closeExtraCollection, dbMixin, openExtraCollection } from '../../mixins/db.mixin';
 import { sendToChannel } from '../../mixins/channels';
-import { findApplication, markCompleted, settleQuote, type ApplicationDoc } from './store';
+import { createApplicationStore, type ApplicationDoc, type ApplicationStore } from './stores';
 import { IdempotencyRecords } from './idempotency';
-import { applicationView, createdAnswer, tokenMatches } from './views';
+import { applicationView, completedEvent, createdAnswer, tokenMatches } from './views';
+
+/** Applications the deadline sweep takes per query, and how many it expires at once. */
+const SWEEP_BATCH = 500;
+const SWEEP_CONCURRENCY = 8;
 
 interface CreateParams {
   application: unknown;
@@ -27,26 +31,73 @@ interface CreateParams {
 }
 
 interface Vars {
+  store: ApplicationStore;
   idempotency: IdempotencyRecords;
-  idempotencyStore: DbAdapter;
   sweepTimer?: NodeJS.Timeout;
-  sweeping: boolean;
+  sweepRun?: Promise<void>;
 }
 
-type ApplicationsService = Service & Vars & { adapter: DbAdapter } & Methods;
+type ApplicationsService = Service & Vars & Methods;
 
 interface Methods {
-  expire(this: ApplicationsService, doc: ApplicationDoc): Promise<void>;
-  complete(this: ApplicationsService, id: string, whenSettled?: boolean): Promise<void>;
+  completeIfSettled(this: ApplicationsService, id: string): Promise<void>;
+  expire(this: ApplicationsService, id: string): Promise<void>;
   sweep(this: ApplicationsService): Promise<void>;
+  expireDue(this: ApplicationsService): Promise<void>;
   resume(this: ApplicationsService): Promise<void>;
+}
+
+/** A new application, every insurer pending except those switched off (`unavailable` at once). */
+function newApplication(config: AppConfig, id: string, partner: string | null, application: Application, now: number): ApplicationDoc {
+  const createdAt = new Date(now).toISOString();
+  const deadlineMs = now + config.quoteDeadlineMs;
+  const insurers = INSURERS.map(({ code, name }) => ({ code, name }));
+  const quotes: Record<string, Quote> = {};
+  for (const insurer of insurers) {
+    quotes[insurer.code] = config.disabledInsurers.has(insurer.code)
+      ? { ...pendingQuote(id, insurer, createdAt), status: 'unavailable', reason: 'страховая временно отключена' }
+      : pendingQuote(id, insurer, createdAt);
+  }
+  return {
+    id,
+    token: crypto.randomBytes(24).toString('base64url'),
+    partner,
+    status: 'quoting',
+    createdAt,
+    createdAtMs: now,
+    deadline: new Date(deadlineMs).toISOString(),
+    deadlineMs,
+    application,
+    insurers,
+    quotes,
+  };
+}
+
+function pendingInsurers(doc: ApplicationDoc): string[] {
+  return doc.insurers.filter((i) => doc.quotes[i.code]?.status === 'pending').map((i) => i.code);
+}
+
+function quoteRequest(doc: ApplicationDoc, insurers: string[]): QuoteRequested {
+  return { applicationId: doc.id, application: doc.application, deadlineMs: doc.deadlineMs, insurers };
+}
+
+/** Runs `task` for every item, at most `limit` at a time, and answers the items that failed. */
+async function forEachAtMost<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<Array<{ item: T; error: unknown }>> {
+  const failures: Array<{ item: T; error: unknown }> = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await task(item).catch((error: unknown) => failures.push({ item, error }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return failures;
 }
 
 export function createApplicationsService(config: AppConfig, options: { redispatchOnStart: boolean }): ServiceSchema {
   const schema: ServiceSchema<Record<string, never>, Methods, Vars, ApplicationsService> = {
     name: 'applications',
-    // the sweep asks for quoting applications; a partner's list is by partner, newest first
-    mixins: [dbMixin(config, 'applications', [{ status: 1, deadlineMs: 1 }, { partner: 1, createdAtMs: -1 }])],
 
     actions: {
       create: {
@@ -68,49 +119,25 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           const checked = validateApplication(ctx.params.application, todayInMoscow(new Date(now)));
           if (!checked.ok) throw new ApplicationValidationError(checked.errors);
 
-          const id = ctx.params.id ?? crypto.randomUUID();
-          const createdAt = new Date(now).toISOString();
-          const deadlineMs = now + config.quoteDeadlineMs;
-          const insurers = INSURERS.map(({ code, name }) => ({ code, name }));
-          const quotes: Record<string, Quote> = {};
-          for (const insurer of insurers) {
-            quotes[insurer.code] = config.disabledInsurers.has(insurer.code)
-              ? { ...pendingQuote(id, insurer, createdAt), status: 'unavailable', reason: 'страховая временно отключена' }
-              : pendingQuote(id, insurer, createdAt);
-          }
-          const asked = insurers.filter((i) => quotes[i.code].status === 'pending').map((i) => i.code);
-          const doc: ApplicationDoc = {
-            _id: id,
-            token: crypto.randomBytes(24).toString('base64url'),
-            partner,
-            status: 'quoting',
-            createdAt,
-            createdAtMs: now,
-            deadline: new Date(deadlineMs).toISOString(),
-            deadlineMs,
-            application: checked.value,
-            insurers,
-            quotes,
-            pending: asked.length,
-          };
-          await this.adapter.insert(doc);
+          const doc = newApplication(config, ctx.params.id ?? crypto.randomUUID(), partner, checked.value, now);
+          if (!(await this.store.insert(doc))) throw new ConflictError('An application with this id already exists');
           const answer = createdAnswer(doc);
 
           if (idempotent) {
             const winner = await this.idempotency.remember(idempotent, answer, now);
             if (winner !== undefined) {
               // a concurrent request with the same key recorded first: ours never existed
-              await this.adapter.removeMany({ _id: id } as never);
+              await this.store.remove(doc.id);
               return winner;
             }
           }
 
-          for (const quote of Object.values(quotes)) if (quote.status !== 'pending') this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+          for (const quote of Object.values(doc.quotes)) if (quote.status !== 'pending') this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+          const asked = pendingInsurers(doc);
           if (asked.length > 0) {
-            const request: QuoteRequested = { applicationId: id, application: doc.application, deadlineMs, insurers: asked };
-            await sendToChannel(this.broker, QUOTE_REQUESTED, request);
+            await sendToChannel(this.broker, QUOTE_REQUESTED, quoteRequest(doc, asked));
           } else {
-            await this.complete(id, true);
+            await this.completeIfSettled(doc.id);
           }
           return answer;
         },
@@ -119,7 +146,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
       get: {
         params: { id: 'string', partner: { type: 'string', optional: true, nullable: true } },
         async handler(this: ApplicationsService, ctx: Context<{ id: string; partner?: string | null }>) {
-          const doc = await findApplication(this.adapter, ctx.params.id);
+          const doc = await this.store.find(ctx.params.id);
           if (!doc || doc.partner !== (ctx.params.partner ?? null)) throw new NotFoundError('Application not found');
           return applicationView(doc);
         },
@@ -133,12 +160,8 @@ export function createApplicationsService(config: AppConfig, options: { redispat
         },
         async handler(this: ApplicationsService, ctx: Context<{ partner: string; page: number; pageSize: number }>) {
           const { partner, page, pageSize } = ctx.params;
-          const query = { partner };
-          const [docs, total] = await Promise.all([
-            this.adapter.find({ query, sort: ['-createdAtMs'], offset: (page - 1) * pageSize, limit: pageSize } as never) as Promise<ApplicationDoc[]>,
-            this.adapter.count({ query } as never),
-          ]);
-          return { items: docs.map(applicationView), page, pageSize, total, totalPages: Math.ceil(total / pageSize) };
+          const { items, total } = await this.store.listByPartner(partner, (page - 1) * pageSize, pageSize);
+          return { items: items.map(applicationView), page, pageSize, total, totalPages: Math.ceil(total / pageSize) };
         },
       },
 
@@ -146,7 +169,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
       snapshot: {
         params: { id: 'string', token: 'string' },
         async handler(this: ApplicationsService, ctx: Context<{ id: string; token: string }>) {
-          const doc = await findApplication(this.adapter, ctx.params.id);
+          const doc = await this.store.find(ctx.params.id);
           if (!doc || !tokenMatches(doc, ctx.params.token)) throw new NotFoundError('Unknown application or wrong token');
           return applicationView(doc);
         },
@@ -159,9 +182,9 @@ export function createApplicationsService(config: AppConfig, options: { redispat
         maxInFlight: 100,
         async handler(this: ApplicationsService, payload: unknown) {
           const quote = payload as Quote;
-          if (!(await settleQuote(this.adapter, quote))) return;
+          if (!(await this.store.settleQuote(quote))) return;
           this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
-          await this.complete(quote.applicationId, true);
+          await this.completeIfSettled(quote.applicationId);
         },
       },
     },
@@ -175,70 +198,68 @@ export function createApplicationsService(config: AppConfig, options: { redispat
     },
 
     methods: {
-      /** `whenSettled`: only if no quote is pending; without it (the deadline) whatever is left. */
-      async complete(id: string, whenSettled = false) {
-        if (!(await markCompleted(this.adapter, id, new Date().toISOString(), whenSettled))) return;
-        const doc = await findApplication(this.adapter, id);
-        if (!doc) return;
-        const view = applicationView(doc);
-        this.broker.emit(APPLICATION_COMPLETED_EVENT, {
-          applicationId: id,
-          status: 'completed',
-          quotes: view.quotes,
-          ...(view.bestOffer ? { bestOffer: view.bestOffer } : {}),
-        });
+      /** Completes the application if nothing is pending any more; only the call that flips it emits. */
+      async completeIfSettled(id: string) {
+        const completed = await this.store.completeIfSettled(id, new Date().toISOString());
+        if (completed) this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
       },
 
       /** The deadline passed: every insurer still pending becomes `timeout`, then the application completes. */
-      async expire(doc: ApplicationDoc) {
-        const at = new Date().toISOString();
-        for (const quote of Object.values(doc.quotes)) {
-          if (quote.status !== 'pending') continue;
-          const timedOut: Quote = { ...quote, status: 'timeout', reason: 'страховая не ответила до истечения срока', at };
-          if (await settleQuote(this.adapter, timedOut)) this.broker.emit(APPLICATION_QUOTE_EVENT, timedOut);
-        }
-        await this.complete(doc._id);
+      async expire(id: string) {
+        const { timedOut, completed } = await this.store.expire(id, new Date().toISOString());
+        for (const quote of timedOut) this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+        if (completed) this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
       },
 
       async sweep() {
-        if (this.sweeping) return;
-        this.sweeping = true;
+        if (this.sweepRun) return;
+        this.sweepRun = this.expireDue().finally(() => (this.sweepRun = undefined));
+        await this.sweepRun;
+      },
+
+      /** Expires every application past its deadline; another node may sweep too: the store lets one of us complete each. */
+      async expireDue() {
         try {
-          const due = (await this.adapter.find({ query: { status: 'quoting', deadlineMs: { $lte: Date.now() } } } as never)) as ApplicationDoc[];
-          for (const doc of due) await this.expire(doc);
+          for (;;) {
+            const due = await this.store.dueIds(Date.now(), SWEEP_BATCH);
+            const failures = await forEachAtMost(due, SWEEP_CONCURRENCY, (id) => this.expire(id));
+            for (const { item, error } of failures) this.logger.error(`expiring application ${item} failed`, error);
+            if (failures.length > 0 || due.length < SWEEP_BATCH) return;
+          }
         } catch (err) {
           this.logger.error('deadline sweep failed', err);
-        } finally {
-          this.sweeping = false;
         }
       },
 
       /** Without a durable broker the in-flight requests died with the process: ask again what is still open. */
       async resume() {
-        const open = (await this.adapter.find({ query: { status: 'quoting', deadlineMs: { $gt: Date.now() } } } as never)) as ApplicationDoc[];
+        const open = await this.store.open(Date.now());
         for (const doc of open) {
-          const waiting = Object.values(doc.quotes).filter((q) => q.status === 'pending').map((q) => q.insurer.code);
+          const waiting = pendingInsurers(doc);
           if (waiting.length === 0) {
-            await this.complete(doc._id, true);
+            await this.completeIfSettled(doc.id);
             continue;
           }
-          const request: QuoteRequested = { applicationId: doc._id, application: doc.application, deadlineMs: doc.deadlineMs, insurers: waiting };
-          await sendToChannel(this.broker, QUOTE_REQUESTED, request);
+          await sendToChannel(this.broker, QUOTE_REQUESTED, quoteRequest(doc, waiting));
         }
         if (open.length > 0) this.logger.info(`resumed ${open.length} application(s) still quoting`);
       },
     },
 
+    created(this: ApplicationsService) {
+      this.store = createApplicationStore(config, this);
+      this.idempotency = new IdempotencyRecords(this.store.idempotency, config.idempotencyTtlMs);
+    },
+
     async started(this: ApplicationsService) {
-      this.idempotencyStore = await openExtraCollection(config, 'idempotency', this.broker, this);
-      this.idempotency = new IdempotencyRecords(this.idempotencyStore, config.idempotencyTtlMs);
-      this.sweeping = false;
+      await this.store.connect();
       this.sweepTimer = setInterval(() => void this.sweep(), config.deadlineSweepMs);
     },
 
     async stopped(this: ApplicationsService) {
       clearInterval(this.sweepTimer);
-      if (this.idempotencyStore) await closeExtraCollection(this.idempotencyStore);
+      await this.sweepRun; // a sweep under way finishes before the store closes
+      await this.store.close();
     },
   };
   return schema as unknown as ServiceSchema;

@@ -1,13 +1,12 @@
 /**
  * Idempotency-Key records (CONTRACT §2): the same partner, key and body within the TTL get the first
  * answer again; another body gets 409. The record's id is a hash of partner and key, so the store's
- * unique `_id` settles a race between two requests with one key, on any node.
+ * insert-if-absent settles a race between two requests with one key, on any node.
  */
 import crypto from 'node:crypto';
-import type { DbAdapter } from 'moleculer-db';
 import { ConflictError } from '../../lib/errors';
 import { stableStringify } from '../../lib/stable-json';
-import { isDuplicateKeyError, type IdempotencyDoc } from './store';
+import type { IdempotencyRecord, IdempotencyStore } from './stores';
 
 const hash = (text: string) => crypto.createHash('sha256').update(text).digest('base64url');
 
@@ -18,7 +17,7 @@ export interface IdempotentRequest {
 
 export class IdempotencyRecords {
   constructor(
-    private readonly adapter: DbAdapter,
+    private readonly store: IdempotencyStore,
     private readonly ttlMs: number,
   ) {}
 
@@ -28,10 +27,10 @@ export class IdempotencyRecords {
 
   /** The first answer for this key, if one is on record and fresh; throws 409 for another body. */
   async recall(request: IdempotentRequest, now: number): Promise<unknown | undefined> {
-    const known = (await this.adapter.findOne({ _id: request.recordId } as never)) as IdempotencyDoc | null;
+    const known = await this.store.find(request.recordId);
     if (!known) return undefined;
     if (known.createdAtMs <= now - this.ttlMs) {
-      await this.adapter.removeMany({ _id: request.recordId } as never);
+      await this.store.remove(request.recordId);
       return undefined;
     }
     return this.answerFor(known, request);
@@ -42,17 +41,11 @@ export class IdempotencyRecords {
    * of a concurrent request that recorded first (then ours must be dropped).
    */
   async remember(request: IdempotentRequest, response: unknown, now: number): Promise<unknown | undefined> {
-    try {
-      await this.adapter.insert({ _id: request.recordId, requestHash: request.requestHash, response, createdAtMs: now } satisfies IdempotencyDoc);
-      return undefined;
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      const winner = (await this.adapter.findOne({ _id: request.recordId } as never)) as IdempotencyDoc;
-      return this.answerFor(winner, request);
-    }
+    const winner = await this.store.insertIfAbsent({ id: request.recordId, requestHash: request.requestHash, response, createdAtMs: now });
+    return winner && this.answerFor(winner, request);
   }
 
-  private answerFor(record: IdempotencyDoc, request: IdempotentRequest): unknown {
+  private answerFor(record: IdempotencyRecord, request: IdempotentRequest): unknown {
     if (record.requestHash !== request.requestHash) throw new ConflictError('This Idempotency-Key was used with a different body');
     return record.response;
   }

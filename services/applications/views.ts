@@ -1,19 +1,19 @@
 /** What clients see of a stored application, and the token check that guards it. */
 import crypto from 'node:crypto';
 import { bestOffer, orderedQuotes } from '../../lib/quotes/view';
-import type { ApplicationDoc } from './store';
+import type { ApplicationDoc } from './stores';
 
 const hash = (text: string) => crypto.createHash('sha256').update(text).digest('base64url');
 
 export function createdAnswer(doc: ApplicationDoc) {
-  return { id: doc._id, token: doc.token, status: 'quoting' as const, createdAt: doc.createdAt, deadline: doc.deadline, insurers: doc.insurers };
+  return { id: doc.id, token: doc.token, status: 'quoting' as const, createdAt: doc.createdAt, deadline: doc.deadline, insurers: doc.insurers };
 }
 
 export function applicationView(doc: ApplicationDoc) {
   const quotes = orderedQuotes(doc.insurers, doc.quotes);
   const best = bestOffer(quotes);
   return {
-    id: doc._id,
+    id: doc.id,
     status: doc.status,
     createdAt: doc.createdAt,
     deadline: doc.deadline,
@@ -22,6 +22,12 @@ export function applicationView(doc: ApplicationDoc) {
     quotes,
     ...(best ? { bestOffer: best } : {}),
   };
+}
+
+/** The payload of APPLICATION_COMPLETED_EVENT. */
+export function completedEvent(doc: ApplicationDoc) {
+  const view = applicationView(doc);
+  return { applicationId: doc.id, status: 'completed' as const, quotes: view.quotes, ...(view.bestOffer ? { bestOffer: view.bestOffer } : {}) };
 }
 
 export function tokenMatches(doc: ApplicationDoc, token: unknown): boolean {

@@ -1,127 +1,238 @@
 /**
- * The storage rules the lifecycle depends on, through the same DbAdapter calls the service makes.
- * Runs on the embedded NeDB store; set MONGO_URI to run the very same cases against MongoDB.
+ * The store's rules that the lifecycle depends on, the same cases on every engine available
+ * (storage-engines.ts): embedded NeDB and PostgreSQL always, MongoDB when MONGO_URI is set.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ServiceBroker, type Service } from 'moleculer';
-import type { DbAdapter } from 'moleculer-db';
-import { closeExtraCollection, openExtraCollection } from '../../mixins/db.mixin';
-import { findApplication, isDuplicateKeyError, markCompleted, settleQuote, type ApplicationDoc } from '../../services/applications/store';
-import type { Quote } from '../../lib/quotes/types';
-import { sampleApplication } from '../unit/fixtures/application';
+import { timedOutQuote, TIMEOUT_REASON, type ApplicationStore } from '../../services/applications/stores/types';
+import { availableEngines, offer, quotingDoc, uniqueId, type Engine } from './storage-engines';
 
-const backend = process.env.MONGO_URI ? 'MongoDB' : 'embedded NeDB';
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'osago-storage-'));
-const config = { mongoUri: process.env.MONGO_URI, dataDir };
+describe.each(availableEngines())('storage on %s', (_name, start) => {
+  let engine: Engine;
+  let store: ApplicationStore;
 
-let broker: ServiceBroker;
-let adapter: DbAdapter;
-const collection = `applications_test_${process.pid}_${Date.now()}`;
-
-function doc(id: string, codes: string[]): ApplicationDoc {
-  const now = Date.now();
-  const quotes: Record<string, Quote> = {};
-  for (const code of codes) quotes[code] = { applicationId: id, insurer: { code, name: code }, status: 'pending', at: new Date(now).toISOString() };
-  return {
-    _id: id,
-    token: 't',
-    partner: 'demo',
-    status: 'quoting',
-    createdAt: new Date(now).toISOString(),
-    createdAtMs: now,
-    deadline: new Date(now + 60_000).toISOString(),
-    deadlineMs: now + 60_000,
-    application: sampleApplication(),
-    insurers: codes.map((code) => ({ code, name: code })),
-    quotes,
-    pending: codes.length,
-  };
-}
-
-const offer = (id: string, code: string, premium: number): Quote => ({ applicationId: id, insurer: { code, name: code }, status: 'offer', premium, at: new Date().toISOString() });
-
-beforeAll(async () => {
-  broker = new ServiceBroker({ logger: false, skipProcessEventRegistration: true });
-  const service = broker.createService({ name: 'storage-test' }) as Service;
-  await broker.start();
-  adapter = await openExtraCollection(config, collection, broker, service);
-});
-
-afterAll(async () => {
-  await adapter.removeMany({} as never);
-  await closeExtraCollection(adapter);
-  await broker.stop();
-});
-
-describe(`storage on ${backend}`, () => {
-  test('a quote settles once: a duplicate or a later answer for the same insurer changes nothing', async () => {
-    await adapter.insert(doc('a1', ['alpha', 'beta']));
-    expect(await settleQuote(adapter, offer('a1', 'alpha', 1000))).toBe(true);
-    expect(await settleQuote(adapter, offer('a1', 'alpha', 1000))).toBe(false);
-    expect(await settleQuote(adapter, { ...offer('a1', 'alpha', 0), status: 'timeout', reason: 'late' })).toBe(false);
-    const stored = await findApplication(adapter, 'a1');
-    expect(stored?.quotes.alpha).toMatchObject({ status: 'offer', premium: 1000 });
-    expect(stored?.quotes.beta.status).toBe('pending');
+  beforeAll(async () => {
+    engine = await start();
+    store = engine.store;
+  });
+  afterAll(async () => {
+    await engine?.stop();
   });
 
-  test('insurer codes with hyphens work as nested keys', async () => {
-    await adapter.insert(doc('a2', ['sever-shield', 'tri-kita']));
-    expect(await settleQuote(adapter, offer('a2', 'tri-kita', 5000.5))).toBe(true);
-    const stored = await findApplication(adapter, 'a2');
+  test('an application reads back as it was stored; a second insert with its id is refused', async () => {
+    const id = uniqueId('stored');
+    const doc = quotingDoc(id, ['alpha', 'beta']);
+    expect(await store.insert(doc)).toBe(true);
+    expect(await store.find(id)).toEqual(doc);
+    expect(await store.insert(quotingDoc(id, ['gamma']))).toBe(false);
+    expect(await store.find(id)).toEqual(doc);
+  });
+
+  test('text the JSON encoders escape (a NUL, quotes, emoji) survives the round trip', async () => {
+    const id = uniqueId('odd-text');
+    const doc = quotingDoc(id, ['alpha']);
+    doc.application.vehicle.model = 'Gr\u0000anta "Cross" 🚗 \\ ё';
+    await store.insert(doc);
+    expect((await store.find(id))?.application.vehicle.model).toBe(doc.application.vehicle.model);
+    const reason = 'от\u0000каз "по правилам" \\';
+    expect(await store.settleQuote({ ...offer(id, 'alpha', 0), status: 'declined', reason })).toBe(true);
+    expect((await store.find(id))?.quotes.alpha.reason).toBe(reason);
+  });
+
+  test('a quote settles once: a duplicate, another answer for the same insurer or a pending "answer" changes nothing', async () => {
+    const id = uniqueId('settle');
+    await store.insert(quotingDoc(id, ['alpha', 'beta']));
+    expect(await store.settleQuote(offer(id, 'alpha', 1000))).toBe(true);
+    expect(await store.settleQuote(offer(id, 'alpha', 1000))).toBe(false);
+    expect(await store.settleQuote({ ...offer(id, 'alpha', 0), status: 'declined', reason: 'поздно' })).toBe(false);
+    expect(await store.settleQuote({ ...offer(id, 'beta', 0), status: 'pending' })).toBe(false);
+    expect(await store.settleQuote(offer(id, 'no-such-insurer', 1))).toBe(false);
+    const stored = await store.find(id);
+    expect(stored?.quotes.alpha).toMatchObject({ status: 'offer', premium: 1000 });
+    expect(stored?.quotes.beta.status).toBe('pending');
+    expect(Object.keys(stored?.quotes ?? {}).sort()).toEqual(['alpha', 'beta']);
+  });
+
+  test('insurer codes with hyphens are separate quotes', async () => {
+    const id = uniqueId('hyphens');
+    await store.insert(quotingDoc(id, ['sever-shield', 'tri-kita']));
+    expect(await store.settleQuote(offer(id, 'tri-kita', 5000.5))).toBe(true);
+    const stored = await store.find(id);
     expect(stored?.quotes['tri-kita'].premium).toBe(5000.5);
     expect(stored?.quotes['sever-shield'].status).toBe('pending');
   });
 
-  test('each transition counts down `pending`; completion when settled waits for zero', async () => {
-    await adapter.insert(doc('a6', ['alpha', 'beta']));
-    expect(await settleQuote(adapter, offer('a6', 'alpha', 10))).toBe(true);
-    expect(await settleQuote(adapter, offer('a6', 'alpha', 10))).toBe(false); // a duplicate does not count twice
-    expect((await findApplication(adapter, 'a6'))?.pending).toBe(1);
-    expect(await markCompleted(adapter, 'a6', new Date().toISOString(), true)).toBe(false);
-    expect(await settleQuote(adapter, offer('a6', 'beta', 20))).toBe(true);
-    expect((await findApplication(adapter, 'a6'))?.pending).toBe(0);
-    const raced = await Promise.all(Array.from({ length: 5 }, () => markCompleted(adapter, 'a6', new Date().toISOString(), true)));
-    expect(raced.filter(Boolean)).toHaveLength(1);
-  });
-
-  test('completion flips exactly once, even when raced', async () => {
-    await adapter.insert(doc('a3', ['alpha']));
-    const results = await Promise.all(Array.from({ length: 10 }, () => markCompleted(adapter, 'a3', new Date().toISOString())));
-    expect(results.filter(Boolean)).toHaveLength(1);
-    expect((await findApplication(adapter, 'a3'))?.status).toBe('completed');
-    // a completed application accepts no more quotes
-    expect(await settleQuote(adapter, offer('a3', 'alpha', 1))).toBe(false);
-  });
-
   test('concurrent answers for different insurers are all kept', async () => {
+    const id = uniqueId('parallel');
     const codes = Array.from({ length: 10 }, (_, i) => `i${i}`);
-    await adapter.insert(doc('a4', codes));
-    const settled = await Promise.all(codes.map((code, i) => settleQuote(adapter, offer('a4', code, 100 + i))));
-    expect(settled.every(Boolean)).toBe(true);
-    const stored = await findApplication(adapter, 'a4');
-    expect(Object.values(stored?.quotes ?? {}).map((q) => q.status)).toEqual(codes.map(() => 'offer'));
-    expect(stored?.pending).toBe(0);
+    await store.insert(quotingDoc(id, codes));
+    const settled = await Promise.all(codes.map((code, i) => (i % 2 ? engine.peer : store).settleQuote(offer(id, code, 100 + i))));
+    expect(settled).toEqual(codes.map(() => true));
+    const stored = await store.find(id);
+    expect(codes.map((code) => stored?.quotes[code].premium)).toEqual(codes.map((_, i) => 100 + i));
   });
 
-  test('a second document with the same id is refused as a duplicate key', async () => {
-    await adapter.insert(doc('a5', ['alpha']));
-    const err = await adapter.insert(doc('a5', ['alpha'])).then(() => undefined, (e: unknown) => e);
-    expect(err).toBeDefined();
-    expect(isDuplicateKeyError(err)).toBe(true);
+  test('completeIfSettled waits until nothing is pending, answers the completed application once, and closes it to answers', async () => {
+    const id = uniqueId('complete');
+    await store.insert(quotingDoc(id, ['alpha', 'beta']));
+    await store.settleQuote(offer(id, 'alpha', 10));
+    expect(await store.completeIfSettled(id, new Date().toISOString())).toBeUndefined();
+    expect((await store.find(id))?.status).toBe('quoting');
+
+    await store.settleQuote({ ...offer(id, 'beta', 0), status: 'declined', reason: 'отказ' });
+    const completedAt = new Date().toISOString();
+    const raced = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? engine.peer : store).completeIfSettled(id, completedAt)));
+    const winners = raced.filter((doc) => doc !== undefined);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toMatchObject({ id, status: 'completed', completedAt });
+    expect(winners[0]?.quotes.alpha).toMatchObject({ status: 'offer', premium: 10 });
+    expect(winners[0]?.quotes.beta).toMatchObject({ status: 'declined' });
+    expect(await store.find(id)).toEqual(winners[0]);
+
+    expect(await store.completeIfSettled(id, completedAt)).toBeUndefined();
+    expect(await store.expire(id, completedAt)).toEqual({ timedOut: [] });
   });
 
-  test('unknown or malformed ids are simply not found', async () => {
-    expect(await findApplication(adapter, 'nope')).toBeUndefined();
-    expect(await findApplication(adapter, '')).toBeUndefined();
-    expect(await findApplication(adapter, 'x'.repeat(500))).toBeUndefined();
+  test('expire turns what is pending into timeout and completes; the answers that came first are kept', async () => {
+    const id = uniqueId('expire');
+    const doc = quotingDoc(id, ['alpha', 'beta', 'gamma']);
+    await store.insert(doc);
+    await store.settleQuote(offer(id, 'alpha', 700));
+    const at = new Date().toISOString();
+    const expired = await store.expire(id, at);
+    expect(expired.timedOut.sort((a, b) => a.insurer.code.localeCompare(b.insurer.code))).toEqual([
+      timedOutQuote(doc.quotes.beta, at),
+      timedOutQuote(doc.quotes.gamma, at),
+    ]);
+    expect(expired.timedOut[0]).toMatchObject({ status: 'timeout', reason: TIMEOUT_REASON, at });
+    expect(expired.completed).toMatchObject({ id, status: 'completed', completedAt: at });
+    expect(expired.completed?.quotes.alpha).toMatchObject({ status: 'offer', premium: 700 });
+    expect(expired.completed?.quotes.beta).toEqual(timedOutQuote(doc.quotes.beta, at));
+    expect(await store.find(id)).toEqual(expired.completed);
+
+    // too late for everything
+    expect(await store.settleQuote(offer(id, 'beta', 1))).toBe(false);
+    expect(await store.expire(id, at)).toEqual({ timedOut: [] });
+    expect(await store.completeIfSettled(id, at)).toBeUndefined();
   });
 
-  test('list queries: newest first, paged, counted', async () => {
-    for (let i = 0; i < 5; i++) await adapter.insert({ ...doc(`p${i}`, ['alpha']), partner: 'pager', createdAtMs: 1000 + i });
-    const page = (await adapter.find({ query: { partner: 'pager' }, sort: ['-createdAtMs'], offset: 2, limit: 2 } as never)) as ApplicationDoc[];
-    expect(page.map((d) => d._id)).toEqual(['p2', 'p1']);
-    expect(await adapter.count({ query: { partner: 'pager' } } as never)).toBe(5);
+  test('expire raced with itself: one call completes, each pending quote times out once', async () => {
+    const id = uniqueId('expire-race');
+    const codes = ['a', 'b', 'c', 'd', 'e', 'f'];
+    await store.insert(quotingDoc(id, codes));
+    const at = new Date().toISOString();
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? engine.peer : store).expire(id, at)));
+    expect(results.filter((r) => r.completed)).toHaveLength(1);
+    expect(results.flatMap((r) => r.timedOut.map((q) => q.insurer.code)).sort()).toEqual(codes);
+  });
+
+  test('an application with nothing pending expires without timeouts', async () => {
+    const id = uniqueId('expire-settled');
+    await store.insert(quotingDoc(id, ['alpha']));
+    await store.settleQuote(offer(id, 'alpha', 1));
+    const expired = await store.expire(id, new Date().toISOString());
+    expect(expired.timedOut).toEqual([]);
+    expect(expired.completed?.status).toBe('completed');
+  });
+
+  test('dueIds: quoting applications at or past their deadline, earliest first, at most `limit`', async () => {
+    // deadlines in 1970, so that no other case's application is due at this `now`
+    const ids = ['d3', 'd1', 'd2', 'future', 'done'].map(uniqueId);
+    const [d3, d1, d2, future, done] = ids;
+    await store.insert(quotingDoc(d3, ['alpha'], { deadlineMs: 3_000 }));
+    await store.insert(quotingDoc(d1, ['alpha'], { deadlineMs: 1_000 }));
+    await store.insert(quotingDoc(d2, ['alpha'], { deadlineMs: 2_000 }));
+    await store.insert(quotingDoc(future, ['alpha'], { deadlineMs: 9_000 }));
+    await store.insert(quotingDoc(done, ['alpha'], { deadlineMs: 500 }));
+    await store.expire(done, new Date().toISOString());
+
+    expect(await store.dueIds(3_000, 10)).toEqual([d1, d2, d3]);
+    expect(await store.dueIds(3_000, 2)).toEqual([d1, d2]);
+    expect(await store.dueIds(999, 10)).toEqual([]);
+    for (const id of [d1, d2, d3, future]) await store.expire(id, new Date().toISOString());
+  });
+
+  test('open: quoting applications whose deadline is still ahead, with their quotes', async () => {
+    const [ahead, passed, done] = ['ahead', 'passed', 'done'].map(uniqueId);
+    const now = Date.now();
+    await store.insert(quotingDoc(ahead, ['alpha', 'beta'], { deadlineMs: now + 30_000 }));
+    await store.insert(quotingDoc(passed, ['alpha'], { deadlineMs: now - 1 }));
+    await store.insert(quotingDoc(done, ['alpha'], { deadlineMs: now + 30_000 }));
+    await store.settleQuote(offer(ahead, 'alpha', 5));
+    await store.settleQuote(offer(done, 'alpha', 5));
+    await store.completeIfSettled(done, new Date().toISOString());
+
+    const open = await store.open(now);
+    const ours = open.filter((doc) => [ahead, passed, done].includes(doc.id));
+    expect(ours.map((doc) => doc.id)).toEqual([ahead]);
+    expect(ours[0].quotes.alpha.status).toBe('offer');
+    expect(ours[0].quotes.beta.status).toBe('pending');
+    await store.expire(passed, new Date().toISOString());
+  });
+
+  test('listByPartner: newest first (ties by id), paged, counted, other partners left out', async () => {
+    const partner = uniqueId('pager');
+    const ids = Array.from({ length: 5 }, (_, i) => `${partner}-p${i}`);
+    for (const [i, id] of ids.entries()) await store.insert(quotingDoc(id, ['alpha'], { partner, createdAtMs: 1000 + i }));
+    const tie = `${partner}-p9`;
+    await store.insert(quotingDoc(tie, ['alpha'], { partner, createdAtMs: 1004 }));
+    await store.insert(quotingDoc(uniqueId('other'), ['alpha'], { partner: `${partner}-other`, createdAtMs: 5000 }));
+    await store.insert(quotingDoc(uniqueId('web'), ['alpha'], { partner: null, createdAtMs: 5000 }));
+
+    const first = await store.listByPartner(partner, 0, 2);
+    expect(first.items.map((d) => d.id)).toEqual([tie, ids[4]]);
+    expect(first.total).toBe(6);
+    const middle = await store.listByPartner(partner, 2, 2);
+    expect(middle.items.map((d) => d.id)).toEqual([ids[3], ids[2]]);
+    expect(middle.items[0].quotes.alpha.status).toBe('pending');
+    expect((await store.listByPartner(partner, 4, 10)).items.map((d) => d.id)).toEqual([ids[1], ids[0]]);
+    expect(await store.listByPartner(partner, 10, 10)).toEqual({ items: [], total: 6 });
+    expect(await store.listByPartner(uniqueId('nobody'), 0, 10)).toEqual({ items: [], total: 0 });
+  });
+
+  test('remove drops the application and its quotes', async () => {
+    const id = uniqueId('removed');
+    await store.insert(quotingDoc(id, ['alpha']));
+    await store.remove(id);
+    expect(await store.find(id)).toBeUndefined();
+    expect(await store.settleQuote(offer(id, 'alpha', 1))).toBe(false);
+    expect(await store.insert(quotingDoc(id, ['alpha']))).toBe(true);
+  });
+
+  test('idempotency records: find, insert if absent, the holder answered on a second insert, remove', async () => {
+    const id = uniqueId('key');
+    expect(await store.idempotency.find(id)).toBeUndefined();
+    const record = { id, requestHash: 'h1', response: { id: 'app-1', insurers: [{ code: 'a' }] }, createdAtMs: 1234 };
+    expect(await store.idempotency.insertIfAbsent(record)).toBeUndefined();
+    expect(await store.idempotency.find(id)).toEqual(record);
+    expect(await store.idempotency.insertIfAbsent({ ...record, requestHash: 'h2', response: 'other' })).toEqual(record);
+    await store.idempotency.remove(id);
+    expect(await store.idempotency.find(id)).toBeUndefined();
+    expect(await store.idempotency.insertIfAbsent({ ...record, requestHash: 'h3' })).toBeUndefined();
+  });
+
+  test('idempotency race: of many concurrent inserts with one key, on both stores, exactly one wins and all see it', async () => {
+    const id = uniqueId('key-race');
+    const attempts = Array.from({ length: 30 }, (_, i) => ({ id, requestHash: `h${i}`, response: { n: i }, createdAtMs: i }));
+    const answers = await Promise.all(attempts.map((record, i) => (i % 2 ? engine.peer : store).idempotency.insertIfAbsent(record)));
+    const winners = attempts.filter((_, i) => answers[i] === undefined);
+    expect(winners).toHaveLength(1);
+    expect(answers.filter((a) => a !== undefined)).toEqual(Array.from({ length: 29 }, () => winners[0]));
+    expect(await store.idempotency.find(id)).toEqual(winners[0]);
+  });
+
+  test('unknown or malformed ids are simply not found, never an error', async () => {
+    for (const id of ['nope', '', 'x'.repeat(500), 'a\u0000b', '../../etc', "'; DROP TABLE applications; --"]) {
+      expect(await store.find(id)).toBeUndefined();
+      expect(await store.settleQuote(offer(id, 'alpha', 1))).toBe(false);
+      expect(await store.completeIfSettled(id, new Date().toISOString())).toBeUndefined();
+      expect(await store.expire(id, new Date().toISOString())).toEqual({ timedOut: [] });
+      await expect(store.remove(id)).resolves.toBeUndefined();
+      expect(await store.idempotency.find(id)).toBeUndefined();
+      await expect(store.idempotency.remove(id)).resolves.toBeUndefined();
+    }
+    const id = uniqueId('odd-code');
+    await store.insert(quotingDoc(id, ['alpha']));
+    expect(await store.settleQuote(offer(id, 'alpha.status', 1))).toBe(false);
+    expect(await store.settleQuote(offer(id, '$where', 1))).toBe(false);
+    expect((await store.find(id))?.quotes.alpha.status).toBe('pending');
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * The PostgreSQL schema as numbered migrations, applied at start. Every node runs `migrate` when it
+ * starts; a transaction-scoped advisory lock makes nodes that start together take turns, so each
+ * migration runs once and a node never sees a half-made schema. Append new migrations; never edit one
+ * that has shipped.
+ */
+import type { Sql } from './postgres';
+
+interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+/** An arbitrary key of ours for pg_advisory_xact_lock: "migrating the applications schema". */
+const MIGRATION_LOCK_KEY = 5_431_207_901;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'applications, one row per quote, idempotency records',
+    statements: [
+      // what is queried or changes has a column; what never changes after insert (token, createdAt,
+      // deadline, the application, the insurers asked) is one JSON body
+      `CREATE TABLE applications (
+         id text PRIMARY KEY,
+         partner text,
+         status text NOT NULL CHECK (status IN ('quoting', 'completed')),
+         created_at_ms bigint NOT NULL,
+         deadline_ms bigint NOT NULL,
+         completed_at text,
+         body json NOT NULL
+       )`,
+      `CREATE INDEX applications_quoting_by_deadline ON applications (deadline_ms) WHERE status = 'quoting'`,
+      `CREATE INDEX applications_by_partner ON applications (partner, created_at_ms DESC, id DESC)`,
+      // each quote changes once (pending → final), in place: room on the page keeps that update HOT
+      `CREATE TABLE quotes (
+         application_id text NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+         insurer text NOT NULL,
+         status text NOT NULL,
+         quote json NOT NULL,
+         PRIMARY KEY (application_id, insurer)
+       ) WITH (fillfactor = 70)`,
+      `CREATE TABLE idempotency_records (
+         id text PRIMARY KEY,
+         request_hash text NOT NULL,
+         response json NOT NULL,
+         created_at_ms bigint NOT NULL
+       )`,
+    ],
+  },
+];
+
+/** Applies the migrations this database has not had yet; answers the versions this call applied. */
+export async function migrate(sql: Sql): Promise<number[]> {
+  return sql.begin(async (tx) => {
+    await tx.unsafe(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
+               version integer PRIMARY KEY,
+               name text NOT NULL,
+               applied_at timestamptz NOT NULL DEFAULT now()
+             )`;
+    const applied = new Set((await tx<{ version: number }[]>`SELECT version FROM schema_migrations`).map((row) => row.version));
+    const now: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of migration.statements) await tx.unsafe(statement);
+      await tx`INSERT INTO schema_migrations (version, name) VALUES (${migration.version}, ${migration.name})`;
+      now.push(migration.version);
+    }
+    return now;
+  });
+}

@@ -1,0 +1,259 @@
+/**
+ * PostgreSQL (DATABASE_URL), shared by every `applications` node: an application row, one row per
+ * quote, idempotency records (schema in postgres-schema.ts). A quote's answer updates that quote's
+ * row only; every per-quote step is one statement.
+ *
+ * Why each transition happens exactly once under READ COMMITTED, with any number of nodes racing:
+ * - settle: `UPDATE quotes … WHERE status = 'pending'` on one row. A second settle of the same quote
+ *   waits for the first's row lock, then re-checks its WHERE on the committed row (not pending any
+ *   more) and changes nothing. The same statement first takes FOR SHARE on the application row
+ *   while it is `quoting`: completion needs that row's write lock, so it cannot happen while a
+ *   settle is in flight, and a settle that comes after completion re-checks `quoting` on the
+ *   committed row and finds nothing to update. No quote is settled twice or after completion.
+ * - completeIfSettled: one UPDATE of the application row, `quoting` and NOT EXISTS a pending quote.
+ *   Concurrent completions queue on the row lock; the losers re-check `quoting` and skip, so one
+ *   flips it. Its snapshot is taken when the statement starts: a settle not yet committed still
+ *   shows its quote pending, so a completion never flips past an answer in flight. It may instead
+ *   see pending and do nothing, but the settle that made the last quote final runs its own
+ *   completeIfSettled after it committed, with a snapshot that holds every earlier commit, so the
+ *   last one to settle completes. Seeing nothing pending also means the quotes it reads are final,
+ *   so the application it answers is the completed one.
+ * - expire: takes the application row FOR UPDATE (waiting for settles in flight), then turns what is
+ *   still pending into `timeout` and completes, in one statement. A quote settled while it waited is
+ *   re-checked on its committed row and left alone; a second expire waits, re-checks `quoting`, and
+ *   does nothing. Locks are taken in one order (application, then quotes), so nothing deadlocks.
+ */
+import postgres from 'postgres';
+import type { Application } from '../../../lib/application/types';
+import type { InsurerRef, Quote } from '../../../lib/quotes/types';
+import { migrate } from './postgres-schema';
+import {
+  isPlausibleId,
+  TIMEOUT_REASON,
+  type ApplicationDoc,
+  type ApplicationStore,
+  type Expired,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  type PartnerPage,
+} from './types';
+
+// JSON goes to the server as text cast to json: a parameter typed json would be encoded once more
+// by the client, and its json helper sends jsonb, which refuses the \u0000 escape that json keeps.
+
+/**
+ * Connections per node. Every query is short and postgres.js pipelines up to 100 queries on a
+ * connection, so a few carry the settle channel's 100 messages in flight; several nodes and the
+ * server's default max_connections (100) must fit together.
+ */
+const POOL_SIZE = 10;
+
+/** What never changes after insert, stored as one JSON value. */
+interface ApplicationBody {
+  token: string;
+  createdAt: string;
+  deadline: string;
+  application: Application;
+  insurers: InsurerRef[];
+}
+
+interface ApplicationRow {
+  id: string;
+  partner: string | null;
+  status: ApplicationDoc['status'];
+  created_at_ms: number;
+  deadline_ms: number;
+  completed_at: string | null;
+  body: ApplicationBody;
+  quotes: Record<string, Quote> | null;
+}
+
+interface IdempotencyRow {
+  id: string;
+  request_hash: string;
+  response: unknown;
+  created_at_ms: number;
+}
+
+function openPool(url: string) {
+  return postgres(url, {
+    max: POOL_SIZE,
+    idle_timeout: 60,
+    connect_timeout: 10,
+    onnotice: () => undefined,
+    // the reasoning above is for READ COMMITTED: do not inherit another default from the server
+    connection: { application_name: 'osago-applications', default_transaction_isolation: 'read committed' },
+    // epoch milliseconds in bigint columns fit a JS number exactly
+    types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (raw: string) => Number(raw) } },
+  });
+}
+
+export type Sql = ReturnType<typeof openPool>;
+
+function toDoc(row: ApplicationRow): ApplicationDoc {
+  const { token, createdAt, deadline, application, insurers } = row.body;
+  return {
+    id: row.id,
+    token,
+    partner: row.partner,
+    status: row.status,
+    createdAt,
+    createdAtMs: row.created_at_ms,
+    deadline,
+    deadlineMs: row.deadline_ms,
+    ...(row.completed_at ? { completedAt: row.completed_at } : {}),
+    application,
+    insurers,
+    quotes: row.quotes ?? {},
+  };
+}
+
+export class PostgresStore implements ApplicationStore {
+  readonly idempotency: IdempotencyStore;
+  private readonly sql: Sql;
+
+  constructor(url: string) {
+    this.sql = openPool(url);
+    this.idempotency = new PostgresIdempotency(this.sql);
+  }
+
+  async connect(): Promise<void> {
+    await migrate(this.sql);
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
+  }
+
+  async insert(doc: ApplicationDoc): Promise<boolean> {
+    const body: ApplicationBody = { token: doc.token, createdAt: doc.createdAt, deadline: doc.deadline, application: doc.application, insurers: doc.insurers };
+    const quotes = Object.values(doc.quotes).map((quote) => ({ insurer: quote.insurer.code, status: quote.status, quote }));
+    const inserted = await this.sql`
+      WITH application AS (
+        INSERT INTO applications (id, partner, status, created_at_ms, deadline_ms, completed_at, body)
+        VALUES (${doc.id}, ${doc.partner}, ${doc.status}, ${doc.createdAtMs}, ${doc.deadlineMs}, ${doc.completedAt ?? null}, ${JSON.stringify(body)}::text::json)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id
+      ), quote_rows AS (
+        INSERT INTO quotes (application_id, insurer, status, quote)
+        SELECT application.id, q.insurer, q.status, q.quote
+        FROM application, json_to_recordset(${JSON.stringify(quotes)}::text::json) AS q (insurer text, status text, quote json)
+      )
+      SELECT id FROM application`;
+    return inserted.length === 1;
+  }
+
+  async remove(id: string): Promise<void> {
+    if (isPlausibleId(id)) await this.sql`DELETE FROM applications WHERE id = ${id}`;
+  }
+
+  async find(id: string): Promise<ApplicationDoc | undefined> {
+    if (!isPlausibleId(id)) return undefined;
+    const [row] = await this.sql<ApplicationRow[]>`
+      SELECT a.*, ${this.quotesOf('a')} AS quotes FROM applications a WHERE a.id = ${id}`;
+    return row && toDoc(row);
+  }
+
+  async settleQuote(quote: Quote): Promise<boolean> {
+    if (!isPlausibleId(quote.applicationId) || quote.status === 'pending') return false;
+    const settled = await this.sql`
+      WITH application AS (
+        SELECT id FROM applications WHERE id = ${quote.applicationId} AND status = 'quoting' FOR SHARE
+      )
+      UPDATE quotes SET status = ${quote.status}, quote = ${JSON.stringify(quote)}::text::json
+      WHERE application_id = (SELECT id FROM application) AND insurer = ${quote.insurer.code} AND status = 'pending'`;
+    return settled.count === 1;
+  }
+
+  async completeIfSettled(id: string, completedAt: string): Promise<ApplicationDoc | undefined> {
+    if (!isPlausibleId(id)) return undefined;
+    const [row] = await this.sql<ApplicationRow[]>`
+      WITH completed AS (
+        UPDATE applications SET status = 'completed', completed_at = ${completedAt}
+        WHERE id = ${id} AND status = 'quoting'
+          AND NOT EXISTS (SELECT 1 FROM quotes WHERE application_id = ${id} AND status = 'pending')
+        RETURNING *
+      )
+      SELECT c.*, ${this.quotesOf('c')} AS quotes FROM completed c`;
+    return row && toDoc(row);
+  }
+
+  async expire(id: string, at: string): Promise<Expired> {
+    if (!isPlausibleId(id)) return { timedOut: [] };
+    const timeout = JSON.stringify({ status: 'timeout', reason: TIMEOUT_REASON, at });
+    const [result] = await this.sql<{ timed_out: Quote[]; completed: boolean }[]>`
+      WITH application AS (
+        SELECT id FROM applications WHERE id = ${id} AND status = 'quoting' FOR UPDATE
+      ), timed_out AS (
+        UPDATE quotes SET status = 'timeout', quote = (quote::jsonb || ${timeout}::text::jsonb)::json
+        WHERE application_id = (SELECT id FROM application) AND status = 'pending'
+        RETURNING quote
+      ), completed AS (
+        UPDATE applications SET status = 'completed', completed_at = ${at}
+        WHERE id = (SELECT id FROM application)
+        RETURNING id
+      )
+      SELECT coalesce((SELECT json_agg(quote) FROM timed_out), '[]'::json) AS timed_out, EXISTS (SELECT 1 FROM completed) AS completed`;
+    if (!result.completed) return { timedOut: result.timed_out };
+    // read after commit: this statement's snapshot may predate answers settled while it waited for the lock
+    const completed = await this.find(id);
+    return completed ? { timedOut: result.timed_out, completed } : { timedOut: result.timed_out };
+  }
+
+  async dueIds(nowMs: number, limit: number): Promise<string[]> {
+    const rows = await this.sql<{ id: string }[]>`
+      SELECT id FROM applications WHERE status = 'quoting' AND deadline_ms <= ${nowMs} ORDER BY deadline_ms LIMIT ${limit}`;
+    return rows.map((row) => row.id);
+  }
+
+  async open(nowMs: number): Promise<ApplicationDoc[]> {
+    const rows = await this.sql<ApplicationRow[]>`
+      SELECT a.*, ${this.quotesOf('a')} AS quotes FROM applications a WHERE a.status = 'quoting' AND a.deadline_ms > ${nowMs}`;
+    return rows.map(toDoc);
+  }
+
+  async listByPartner(partner: string, offset: number, limit: number): Promise<PartnerPage> {
+    const [rows, [counted]] = await Promise.all([
+      this.sql<ApplicationRow[]>`
+        SELECT a.*, ${this.quotesOf('a')} AS quotes FROM applications a
+        WHERE a.partner = ${partner} ORDER BY a.created_at_ms DESC, a.id DESC OFFSET ${offset} LIMIT ${limit}`,
+      this.sql<{ total: number }[]>`SELECT count(*) AS total FROM applications WHERE partner = ${partner}`,
+    ]);
+    return { items: rows.map(toDoc), total: counted.total };
+  }
+
+  /** The quotes of the application row aliased `alias`, by insurer code. */
+  private quotesOf(alias: string) {
+    return this.sql`(SELECT json_object_agg(q.insurer, q.quote) FROM quotes q WHERE q.application_id = ${this.sql(alias)}.id)`;
+  }
+}
+
+class PostgresIdempotency implements IdempotencyStore {
+  constructor(private readonly sql: Sql) {}
+
+  async find(id: string): Promise<IdempotencyRecord | undefined> {
+    if (!isPlausibleId(id)) return undefined;
+    const [row] = await this.sql<IdempotencyRow[]>`SELECT * FROM idempotency_records WHERE id = ${id}`;
+    return row && { id: row.id, requestHash: row.request_hash, response: row.response, createdAtMs: row.created_at_ms };
+  }
+
+  async insertIfAbsent(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
+    // the holder can expire and be removed between our insert and our read: then try again.
+    // The read is a statement of its own: under READ COMMITTED it sees the holder that made ours
+    // wait, which a read in the inserting statement's snapshot would not.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const inserted = await this.sql`
+        INSERT INTO idempotency_records (id, request_hash, response, created_at_ms)
+        VALUES (${record.id}, ${record.requestHash}, ${JSON.stringify(record.response ?? null)}::text::json, ${record.createdAtMs})
+        ON CONFLICT (id) DO NOTHING`;
+      if (inserted.count === 1) return undefined;
+      const holder = await this.find(record.id);
+      if (holder) return holder;
+    }
+    throw new Error(`idempotency record ${record.id} kept changing under us`);
+  }
+
+  async remove(id: string): Promise<void> {
+    if (isPlausibleId(id)) await this.sql`DELETE FROM idempotency_records WHERE id = ${id}`;
+  }
+}

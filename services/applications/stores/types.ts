@@ -1,0 +1,95 @@
+/**
+ * The applications' storage, whatever the engine: the stored shapes and the conditional updates that
+ * keep an application's lifecycle exactly-once when several `applications` nodes share one store.
+ * Every method answers "not found" (undefined, false, empty) for an unknown or malformed id: bad input
+ * from a client never becomes a storage error.
+ */
+import type { Application } from '../../../lib/application/types';
+import type { InsurerRef, Quote } from '../../../lib/quotes/types';
+
+export interface ApplicationDoc {
+  id: string;
+  token: string;
+  partner: string | null; // null: a web customer over Socket.IO
+  status: 'quoting' | 'completed';
+  createdAt: string;
+  createdAtMs: number;
+  deadline: string;
+  deadlineMs: number;
+  completedAt?: string;
+  application: Application;
+  insurers: InsurerRef[];
+  quotes: Record<string, Quote>; // by insurer code
+}
+
+/** The first answer given for an Idempotency-Key (CONTRACT §2). */
+export interface IdempotencyRecord {
+  id: string; // a hash of partner and key
+  requestHash: string;
+  response: unknown;
+  createdAtMs: number;
+}
+
+export interface Expired {
+  /** The quotes this call turned from pending into `timeout`. */
+  timedOut: Quote[];
+  /** The application as completed, when this call completed it. */
+  completed?: ApplicationDoc;
+}
+
+export interface PartnerPage {
+  items: ApplicationDoc[]; // newest first
+  total: number;
+}
+
+export interface IdempotencyStore {
+  find(id: string): Promise<IdempotencyRecord | undefined>;
+  /** Stores `record` unless its id is taken; then answers the record that holds it (a concurrent request won). */
+  insertIfAbsent(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
+  remove(id: string): Promise<void>;
+}
+
+export interface ApplicationStore {
+  /** Opens the connection and prepares the schema (PostgreSQL: migrations) or indexes. */
+  connect(): Promise<void>;
+  close(): Promise<void>;
+
+  /** False when an application with this id already exists. */
+  insert(doc: ApplicationDoc): Promise<boolean>;
+  remove(id: string): Promise<void>;
+  find(id: string): Promise<ApplicationDoc | undefined>;
+
+  /**
+   * Records an insurer's final answer only while the application is quoting and that insurer's quote
+   * is still pending: true when this call made the transition, so a redelivered or late answer changes
+   * nothing and no answer lands after completion.
+   */
+  settleQuote(quote: Quote): Promise<boolean>;
+
+  /** Flips quoting → completed when no quote is pending; answers the application only if this call flipped it. */
+  completeIfSettled(id: string, completedAt: string): Promise<ApplicationDoc | undefined>;
+
+  /** The deadline passed: every quote still pending becomes `timeout`, and the application completes. */
+  expire(id: string, at: string): Promise<Expired>;
+
+  /** Ids of applications still quoting whose deadline is at or before `nowMs`, earliest first. */
+  dueIds(nowMs: number, limit: number): Promise<string[]>;
+
+  /** Applications still quoting whose deadline is after `nowMs`. */
+  open(nowMs: number): Promise<ApplicationDoc[]>;
+
+  listByPartner(partner: string, offset: number, limit: number): Promise<PartnerPage>;
+
+  readonly idempotency: IdempotencyStore;
+}
+
+export const TIMEOUT_REASON = 'страховая не ответила до истечения срока';
+
+export function timedOutQuote(pending: Quote, at: string): Quote {
+  return { ...pending, status: 'timeout', reason: TIMEOUT_REASON, at };
+}
+
+/** Ids are UUIDs or hashes; anything else (empty, huge, with a NUL that PostgreSQL's text refuses) is simply not found. */
+export function isPlausibleId(id: unknown): id is string {
+  return typeof id === 'string' && id.length > 0 && id.length <= 100 && !id.includes('\u0000');
+}
