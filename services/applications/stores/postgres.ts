@@ -3,25 +3,30 @@
  * quote, idempotency records (schema in postgres-schema.ts). A quote's answer updates that quote's
  * row only; every per-quote step is one statement.
  *
- * Why each transition happens exactly once under READ COMMITTED, with any number of nodes racing:
- * - settle: `UPDATE quotes … WHERE status = 'pending'` on one row. A second settle of the same quote
- *   waits for the first's row lock, then re-checks its WHERE on the committed row (not pending any
- *   more) and changes nothing. The same statement first takes FOR SHARE on the application row
- *   while it is `quoting`: completion needs that row's write lock, so it cannot happen while a
- *   settle is in flight, and a settle that comes after completion re-checks `quoting` on the
- *   committed row and finds nothing to update. No quote is settled twice or after completion.
+ * Why each transition happens exactly once under READ COMMITTED, with any number of nodes racing.
+ * The invariant everything rests on: a quote is pending only while its application is quoting. Quotes
+ * are inserted with their application, and both ways to complete (completeIfSettled, expire) leave no
+ * quote pending behind them.
+ * - settle: `UPDATE quotes … WHERE status = 'pending'`, that quote's row and nothing else. A second
+ *   answer for the same quote (another node, a redelivery, the sweep's timeout) waits for the first
+ *   one's row lock, then re-checks the WHERE on the committed row, finds it final, and changes
+ *   nothing. After completion no quote is pending, so no answer lands after it. It needs no lock on
+ *   the application row: such a lock would be one more write per quote (a MultiXact when several
+ *   insurers answer at once) and protect nothing the quote row's lock does not.
  * - completeIfSettled: one UPDATE of the application row, `quoting` and NOT EXISTS a pending quote.
  *   Concurrent completions queue on the row lock; the losers re-check `quoting` and skip, so one
- *   flips it. Its snapshot is taken when the statement starts: a settle not yet committed still
+ *   flips it. Its snapshot is taken when the statement starts: an answer not yet committed still
  *   shows its quote pending, so a completion never flips past an answer in flight. It may instead
  *   see pending and do nothing, but the settle that made the last quote final runs its own
  *   completeIfSettled after it committed, with a snapshot that holds every earlier commit, so the
- *   last one to settle completes. Seeing nothing pending also means the quotes it reads are final,
+ *   last one to settle completes. Seeing nothing pending also means the quotes it read are final,
  *   so the application it answers is the completed one.
- * - expire: takes the application row FOR UPDATE (waiting for settles in flight), then turns what is
- *   still pending into `timeout` and completes, in one statement. A quote settled while it waited is
- *   re-checked on its committed row and left alone; a second expire waits, re-checks `quoting`, and
- *   does nothing. Locks are taken in one order (application, then quotes), so nothing deadlocks.
+ * - expire: one statement takes the application row FOR UPDATE while it is `quoting` (a second
+ *   expire waits, re-checks `quoting` on the committed row and does nothing), turns every quote still
+ *   pending into `timeout` and completes. A quote answered meanwhile is re-checked on its committed
+ *   row and left alone. The application row is locked before any quote row (the quote updates read
+ *   its id from the locked row), and settle locks one quote row only, so no two statements wait on
+ *   each other in a cycle.
  */
 import postgres from 'postgres';
 import type { Application } from '../../../lib/application/types';
@@ -157,11 +162,8 @@ export class PostgresStore implements ApplicationStore {
   async settleQuote(quote: Quote): Promise<boolean> {
     if (!isPlausibleId(quote.applicationId) || quote.status === 'pending') return false;
     const settled = await this.sql`
-      WITH application AS (
-        SELECT id FROM applications WHERE id = ${quote.applicationId} AND status = 'quoting' FOR SHARE
-      )
       UPDATE quotes SET status = ${quote.status}, quote = ${JSON.stringify(quote)}::text::json
-      WHERE application_id = (SELECT id FROM application) AND insurer = ${quote.insurer.code} AND status = 'pending'`;
+      WHERE application_id = ${quote.applicationId} AND insurer = ${quote.insurer.code} AND status = 'pending'`;
     return settled.count === 1;
   }
 
