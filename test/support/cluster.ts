@@ -130,7 +130,10 @@ export interface NodeSpec {
 /** One Moleculer node of the cluster; `restart()` starts it again with the same id, port and data dir. */
 export class ClusterNode {
   private process?: NodeProcess;
-  private previousOutput = '';
+  /** Output of earlier runs and what the test did to the node, in order. */
+  private history = '';
+  /** How much of the current process's output is already in `history`. */
+  private taken = 0;
 
   constructor(
     readonly spec: NodeSpec,
@@ -154,8 +157,9 @@ export class ClusterNode {
   /** Resolves once the broker has started all its services (and, for a gateway, /health answers 2xx). */
   async start(timeoutMs = 45_000): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running`);
-    if (this.process) this.previousOutput += `${this.process.output()}\n--- restarted ${new Date().toISOString()}\n`;
+    if (this.process) this.note('started again');
     const proc = startNode('bin/start.js', this.env);
+    this.taken = 0;
     track(proc.child);
     this.process = proc;
     await eventually(
@@ -174,6 +178,7 @@ export class ClusterNode {
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<Exit & { afterMs: number }> {
     if (!this.process) throw new Error(`${this.name} was never started`);
     const sentAt = Date.now();
+    this.note(`${signal} sent`);
     const exit = await signalAndWait(this.process.child, signal);
     return { ...exit, afterMs: Date.now() - sentAt };
   }
@@ -182,6 +187,7 @@ export class ClusterNode {
   signal(signal: NodeJS.Signals): Promise<Exit> {
     if (!this.process) throw new Error(`${this.name} was never started`);
     const exited = exitOf(this.process.child);
+    this.note(`${signal} sent`);
     this.process.child.kill(signal);
     return exited;
   }
@@ -192,7 +198,13 @@ export class ClusterNode {
   }
 
   log(): string {
-    return this.previousOutput + (this.process?.output() ?? '');
+    return this.history + (this.process?.output() ?? '').slice(this.taken);
+  }
+
+  private note(text: string): void {
+    const output = this.process?.output() ?? '';
+    this.history += `${output.slice(this.taken)}--- ${text} at ${new Date().toISOString()}\n`;
+    this.taken = output.length;
   }
 }
 
@@ -355,9 +367,13 @@ export class Cluster {
     await Promise.all(stops);
     await Promise.all([this.nats?.running && this.nats.stop('SIGKILL'), this.redis?.running && this.redis.stop('SIGKILL')]);
     this.writeLogs();
+    if (process.env.CLUSTER_KEEP_LOGS) {
+      // for a look afterwards: `psql -h 127.0.0.1 -U postgres <database>`, then drop it by hand
+      console.log(`cluster logs kept in ${this.dir}${this.databaseCreated ? `, database ${this.database} kept` : ''}`);
+      return;
+    }
     if (this.databaseCreated) await psql(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
-    if (process.env.CLUSTER_KEEP_LOGS) console.log(`cluster logs kept in ${this.dir}`);
-    else fs.rmSync(this.dir, { recursive: true, force: true });
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   private writeLogs(): void {
@@ -680,4 +696,26 @@ export function tally(values: string[]): string {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return [...counts].map(([v, n]) => `${v} ×${n}`).join(', ');
+}
+
+/**
+ * The quotes that ended `timeout` although their insurer's answer was ready at the sandbox at least
+ * `marginMs` before the deadline: answers lost on the way rather than late.
+ */
+export function lostAnswers(quotes: QuoteView[], records: SandboxQuote[], deadlineMs: number, marginMs = 5_000): string[] {
+  const readyAt = new Map(records.map((r) => [r.insurer, Date.parse(r.readyAt)]));
+  return quotes
+    .filter((q) => q.status === 'timeout' && (readyAt.get(q.insurer.code) ?? Infinity) < deadlineMs - marginMs)
+    .map((q) => `${q.applicationId} ${q.insurer.code} ready at ${new Date(readyAt.get(q.insurer.code) ?? 0).toISOString()}, ${deadlineMs - (readyAt.get(q.insurer.code) ?? 0)} ms before the deadline`);
+}
+
+/** `promise`'s value, or `fallback` once `ms` have passed (the timer does not outlive the race). */
+export async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<F>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
