@@ -48,7 +48,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 export interface Engine {
-  name: string;
   /** The store the cases use, connected. */
   store: ApplicationStore;
   /** Another store on the same data, connected (the same store where the engine has one owner). */
@@ -61,7 +60,7 @@ type EngineStarter = () => Promise<Engine>;
 async function embedded(): Promise<Engine> {
   const store = createEmbeddedStore(fs.mkdtempSync(path.join(os.tmpdir(), 'osago-storage-')));
   await store.connect();
-  return { name: 'embedded NeDB', store, peer: store, stop: () => store.close() };
+  return { store, peer: store, stop: () => store.close() };
 }
 
 async function postgresql(): Promise<Engine> {
@@ -70,7 +69,6 @@ async function postgresql(): Promise<Engine> {
   const peer = new PostgresStore(database.url);
   await Promise.all([store.connect(), peer.connect()]);
   return {
-    name: 'PostgreSQL',
     store,
     peer,
     async stop() {
@@ -90,7 +88,6 @@ async function mongodb(uri: string): Promise<Engine> {
   const peer = createMongoStore({ uri, dbName }, host);
   await Promise.all([store.connect(), peer.connect()]);
   return {
-    name: 'MongoDB',
     store,
     peer,
     async stop() {

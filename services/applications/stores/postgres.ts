@@ -160,7 +160,7 @@ export class PostgresStore implements ApplicationStore {
   }
 
   async settleQuote(quote: Quote): Promise<boolean> {
-    if (!isPlausibleId(quote.applicationId) || quote.status === 'pending') return false;
+    if (!isPlausibleId(quote.applicationId) || !isPlausibleId(quote.insurer.code) || quote.status === 'pending') return false;
     const settled = await this.sql`
       UPDATE quotes SET status = ${quote.status}, quote = ${JSON.stringify(quote)}::text::json
       WHERE application_id = ${quote.applicationId} AND insurer = ${quote.insurer.code} AND status = 'pending'`;
