@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # One image for every part of CONTRACT §5; SERVICES picks what a container runs.
 
 # build: dev dependencies and the TypeScript compile
@@ -23,6 +24,6 @@ USER node
 EXPOSE 3000 4000
 # checks what SERVICES says this container runs: the gateway's and the sandbox's HTTP answers, and
 # over NATS that the node itself is up and serves every service of its parts (bin/healthcheck.ts)
-HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --start-interval=2s --retries=3 \
   CMD ["node", "dist/bin/healthcheck.js"]
 CMD ["node", "--disable-warning=DEP0174", "dist/bin/start.js"]
