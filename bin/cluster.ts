@@ -35,7 +35,7 @@ interface NodeSpec {
 interface RunningNode extends NodeSpec {
   child: ChildProcess;
   exited: Promise<string>; // how it ended: "exited with code 0", "killed by SIGKILL"
-  running: boolean;
+  readonly running: boolean;
 }
 
 function topology(config: AppConfig): NodeSpec[] {
@@ -99,26 +99,33 @@ function startNode(spec: NodeSpec, env: NodeJS.ProcessEnv, labelWidth: number): 
     cwd: root,
     env: { ...env, ...spec.env, SERVICES: spec.services, NODE_ID: spec.nodeId },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // its own process group: a Ctrl-C reaches this launcher only (npm even sends it twice), and each
-    // node gets exactly one SIGTERM from stopAll
+    // its own process group, so that a Ctrl-C reaches this launcher only and each node gets exactly
+    // one SIGTERM, from stopAll (a second signal would cut a node's graceful shutdown short)
     detached: true,
   });
   const label = spec.nodeId.padEnd(labelWidth);
   prefixLines(child.stdout, label, process.stdout);
   prefixLines(child.stderr, label, process.stderr);
-  const node: RunningNode = { ...spec, child, running: true, exited: Promise.resolve('') };
-  node.exited = new Promise((resolve) => {
+  let running = true;
+  const exited = new Promise<string>((resolve) => {
     child.once('error', (err) => {
-      node.running = false;
+      running = false;
       resolve(`failed to start: ${err.message}`);
     });
     // 'close' rather than 'exit': the node's last lines are printed by then
     child.once('close', (code, signal) => {
-      node.running = false;
+      running = false;
       resolve(signal ? `killed by ${signal}` : `exited with code ${code}`);
     });
   });
-  return node;
+  return {
+    ...spec,
+    child,
+    exited,
+    get running() {
+      return running;
+    },
+  };
 }
 
 async function answers200(url: string): Promise<boolean> {
