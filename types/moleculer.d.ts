@@ -1,6 +1,6 @@
 /**
- * Every augmentation of Moleculer's types lives here: what @moleculer/channels and moleculer-db
- * add to service schemas, and the broker method the channels middleware installs.
+ * Every augmentation of Moleculer's types lives here: what @moleculer/channels adds to service
+ * schemas (a channel's options, including the NATS adapter's per-channel consumer options).
  * Moleculer's declaration files use `export =`, so the augmentations merge at their top level.
  */
 import 'moleculer';
@@ -11,13 +11,12 @@ declare module 'moleculer/src/service' {
     maxInFlight?: number;
     maxRetries?: number;
     context?: boolean;
+    nats?: { consumerOptions?: { config?: Record<string, unknown> }; streamConfig?: Record<string, unknown> };
     handler: (this: TThis, payload: unknown, raw?: unknown) => Promise<void> | void;
   }
 
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   interface ServiceSchema<TSettings, TMethods, TVars, TThis> {
     channels?: Record<string, ChannelSchema<TThis>>;
-    adapter?: unknown;
-    collection?: string;
   }
 }

@@ -14,7 +14,7 @@ import { ApplicationValidationError, ConflictError, NotFoundError } from '../../
 import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
 import { pendingQuote } from '../../lib/quotes/view';
 import type { Quote } from '../../lib/quotes/types';
-import { sendToChannel } from '../../mixins/channels';
+import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
 import { createApplicationStore, type ApplicationDoc, type ApplicationStore } from './stores';
 import { IdempotencyRecords } from './idempotency';
 import { applicationView, completedEvent, createdAnswer, tokenMatches } from './views';
@@ -41,6 +41,7 @@ type ApplicationsService = Service & Vars & Methods;
 
 interface Methods {
   completeIfSettled(this: ApplicationsService, id: string): Promise<void>;
+  retell(this: ApplicationsService, id: string, insurerCode: string): Promise<void>;
   expire(this: ApplicationsService, id: string): Promise<void>;
   sweep(this: ApplicationsService): Promise<void>;
   expireDue(this: ApplicationsService): Promise<void>;
@@ -132,11 +133,19 @@ export function createApplicationsService(config: AppConfig, options: { redispat
             }
           }
 
-          for (const quote of Object.values(doc.quotes)) if (quote.status !== 'pending') this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
           const asked = pendingInsurers(doc);
           if (asked.length > 0) {
-            await sendToChannel(this.broker, QUOTE_REQUESTED, quoteRequest(doc, asked));
-          } else {
+            try {
+              await publish(this.broker, QUOTE_REQUESTED, quoteRequest(doc, asked), { messageId: `${doc.id}.requested`, retryForMs: config.cluster.publishRetryMs });
+            } catch (err) {
+              // nobody will ask the insurers: the application is not taken, and the caller is told so
+              await this.store.remove(doc.id);
+              if (idempotent) await this.idempotency.forget(idempotent);
+              throw err;
+            }
+          }
+          for (const quote of Object.values(doc.quotes)) if (quote.status !== 'pending') this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+          if (asked.length === 0) {
             await this.completeIfSettled(doc.id);
           }
           return answer;
@@ -180,11 +189,20 @@ export function createApplicationsService(config: AppConfig, options: { redispat
       [QUOTE_SETTLED]: {
         group: 'applications',
         maxInFlight: 100,
-        async handler(this: ApplicationsService, payload: unknown) {
+        ...heldChannelOptions(config.cluster),
+        async handler(this: ApplicationsService, payload: unknown, raw?: unknown) {
           const quote = payload as Quote;
-          if (!(await this.store.settleQuote(quote))) return;
-          this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
-          await this.completeIfSettled(quote.applicationId);
+          const stopHolding = keepHolding(raw, config.cluster);
+          try {
+            if (await this.store.settleQuote(quote)) {
+              this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+              await this.completeIfSettled(quote.applicationId);
+            } else if (wasRedelivered(raw)) {
+              await this.retell(quote.applicationId, quote.insurer.code);
+            }
+          } finally {
+            stopHolding();
+          }
         },
       },
     },
@@ -202,6 +220,19 @@ export function createApplicationsService(config: AppConfig, options: { redispat
       async completeIfSettled(id: string) {
         const completed = await this.store.completeIfSettled(id, new Date().toISOString());
         if (completed) this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
+      },
+
+      /**
+       * A node that stored this answer may have died before it told anyone (or completed the
+       * application): tell again what the store holds. Gateways send each state once per socket.
+       */
+      async retell(id: string, insurerCode: string) {
+        const doc = await this.store.find(id);
+        const stored = doc?.quotes[insurerCode];
+        if (!doc || !stored || stored.status === 'pending') return;
+        this.broker.emit(APPLICATION_QUOTE_EVENT, stored);
+        if (doc.status === 'completed') this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(doc));
+        else await this.completeIfSettled(id);
       },
 
       /** The deadline passed: every insurer still pending becomes `timeout`, then the application completes. */
@@ -240,7 +271,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
             await this.completeIfSettled(doc.id);
             continue;
           }
-          await sendToChannel(this.broker, QUOTE_REQUESTED, quoteRequest(doc, waiting));
+          await publish(this.broker, QUOTE_REQUESTED, quoteRequest(doc, waiting), { retryForMs: config.cluster.publishRetryMs });
         }
         if (open.length > 0) this.logger.info(`resumed ${open.length} application(s) still quoting`);
       },

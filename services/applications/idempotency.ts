@@ -45,6 +45,11 @@ export class IdempotencyRecords {
     return winner && this.answerFor(winner, request);
   }
 
+  /** Drops our record again: the application it answers for was not taken after all. */
+  async forget(request: IdempotentRequest): Promise<void> {
+    await this.store.remove(request.recordId);
+  }
+
   private answerFor(record: IdempotencyRecord, request: IdempotentRequest): unknown {
     if (record.requestHash !== request.requestHash) throw new ConflictError('This Idempotency-Key was used with a different body');
     return record.response;

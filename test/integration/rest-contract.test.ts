@@ -3,7 +3,6 @@
  * (§4 Quote included), partner isolation, pagination, idempotency and the rate limit.
  */
 import crypto from 'node:crypto';
-import type { DbAdapter } from 'moleculer-db';
 import { todayInMoscow } from '../../lib/dates';
 import { sampleApplication } from '../unit/fixtures/application';
 import { PROBLEM_JSON, expectProblem } from '../support/problem';
@@ -85,9 +84,10 @@ function itemsOf(res: ApiAnswer): Json[] {
   return items as Json[];
 }
 
-function storedCount(system: RunningSystem, partner: string): Promise<number> {
-  const applications = system.broker.getLocalService('applications') as unknown as { adapter: DbAdapter };
-  return applications.adapter.count({ query: { partner } } as never);
+/** What the store holds for `partner`, asked of the applications service itself (not through the gateway). */
+async function storedCount(system: RunningSystem, partner: string): Promise<number> {
+  const page = await system.broker.call<{ total: number }, { partner: string; pageSize: number }>('applications.list', { partner, pageSize: 1 });
+  return page.total;
 }
 
 let system: RunningSystem;
