@@ -3,6 +3,8 @@
  * needs from it:
  * - two nodes starting at once may both create a channel's durable consumer; the loser's
  *   "consumer name already in use" is retried instead of failing the node's start;
+ * - a durable consumer made by an earlier version keeps its old settings (nats.js binds to it as it
+ *   is): the settings a channel asks for (ack wait, in-flight limit) are applied to it first;
  * - a stopping node first stops receiving (`stopDeliveries`), so the messages it hands back are
  *   redelivered to the other nodes rather than to itself, then waits for the handlers it still
  *   runs before the connection closes.
@@ -26,6 +28,7 @@ export class JetStreamChannels extends NatsAdapter {
   private readonly handedOver = new Set<string>();
 
   override async subscribe(chan: Channel & NatsDefaultOptions): Promise<void> {
+    await this.applySettings(chan);
     for (let attempt = 1; ; attempt++) {
       try {
         return await super.subscribe(chan);
@@ -35,6 +38,23 @@ export class JetStreamChannels extends NatsAdapter {
         await pause(50 * attempt + Math.random() * 200);
       }
     }
+  }
+
+  private async applySettings(chan: Channel & NatsDefaultOptions): Promise<void> {
+    const stream = chan.name.split('.').join('_');
+    const durable = chan.group.split('.').join('_');
+    const wanted = { ...(chan.nats?.consumerOptions as { config?: Record<string, unknown> } | undefined)?.config };
+    if (chan.maxInFlight) wanted.max_ack_pending = chan.maxInFlight;
+    if (Object.keys(wanted).length === 0) return;
+    let current: Record<string, unknown>;
+    try {
+      current = (await this.manager.consumers.info(stream, durable)).config as unknown as Record<string, unknown>;
+    } catch {
+      return; // no such stream or consumer yet: it is created with these settings
+    }
+    if (Object.entries(wanted).every(([key, value]) => current[key] === value)) return;
+    await this.manager.consumers.update(stream, durable, wanted);
+    this.logger.info(`consumer ${durable} of ${stream}: settings updated to ${JSON.stringify(wanted)}`);
   }
 
   /** No further message reaches this node; the ones it holds stay its own until it acks or naks them. */
