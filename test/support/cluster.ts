@@ -361,19 +361,29 @@ export class Cluster {
   }
 
   async close(): Promise<void> {
-    for (const watcher of this.watchers) watcher.close();
-    const stops: Promise<unknown>[] = [...this.nodes.values()].filter((n) => n.running).map((n) => n.kill('SIGKILL'));
-    if (this.sandboxProcess) stops.push(this.sandboxProcess.kill('SIGKILL'));
-    await Promise.all(stops);
-    await Promise.all([this.nats?.running && this.nats.stop('SIGKILL'), this.redis?.running && this.redis.stop('SIGKILL')]);
-    this.writeLogs();
+    try {
+      for (const watcher of this.watchers) watcher.close();
+      const stops: Promise<unknown>[] = [...this.nodes.values()].filter((n) => n.running).map((n) => n.kill('SIGKILL'));
+      if (this.sandboxProcess) stops.push(this.sandboxProcess.kill('SIGKILL'));
+      await Promise.all(stops);
+      await Promise.all([this.nats?.running && this.nats.stop('SIGKILL'), this.redis?.running && this.redis.stop('SIGKILL')]);
+      this.writeLogs();
+    } finally {
+      await this.removeTraces();
+    }
+  }
+
+  private async removeTraces(): Promise<void> {
     if (process.env.CLUSTER_KEEP_LOGS) {
       // for a look afterwards: `psql -h 127.0.0.1 -U postgres <database>`, then drop it by hand
       console.log(`cluster logs kept in ${this.dir}${this.databaseCreated ? `, database ${this.database} kept` : ''}`);
       return;
     }
-    if (this.databaseCreated) await psql(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    try {
+      if (this.databaseCreated) await psql(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
+    } finally {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+    }
   }
 
   private writeLogs(): void {
@@ -500,6 +510,12 @@ export interface SandboxQuote {
   outcome: string;
 }
 
+export interface CallSample {
+  askedAt: number;
+  answeredAt: number;
+  calls: number;
+}
+
 export class SandboxClient {
   constructor(private readonly baseUrl: () => string) {}
 
@@ -528,6 +544,32 @@ export class SandboxClient {
     const res = await request(this.baseUrl(), 'GET', `/sandbox/quotes?applicationId=${encodeURIComponent(applicationId)}`, undefined, { key: null });
     if (res.status !== 200 || !Array.isArray(res.json)) throw new Error(`GET /sandbox/quotes answered ${res.status}: ${res.text}`);
     return res.json as SandboxQuote[];
+  }
+
+  /**
+   * Reads one insurer's `calls` counter every `everyMs` until stopped. Each sample says when it was
+   * asked and answered, so a call counted first in sample i arrived between sample i-1's question
+   * and sample i's answer.
+   */
+  sampleCalls(code: string, everyMs = 50): { stop(): Promise<CallSample[]> } {
+    const samples: CallSample[] = [];
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        const askedAt = Date.now();
+        const { calls } = await this.insurer(code);
+        const answeredAt = Date.now();
+        samples.push({ askedAt, answeredAt, calls });
+        await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (answeredAt - askedAt))));
+      }
+    })();
+    return {
+      async stop() {
+        stopped = true;
+        await loop;
+        return samples;
+      },
+    };
   }
 
   async setMode(code: string, mode: 'normal' | 'down' | 'slow' | 'flaky' | 'ratelimited'): Promise<void> {
