@@ -131,9 +131,10 @@ export async function api(system: RunningSystem, method: string, route: string, 
   return { status: res.status, headers: res.headers, json: json as ApiAnswer['json'], text };
 }
 
-export async function waitCompleted(system: RunningSystem, id: string, timeoutMs = 15_000, everyMs = 50) {
+/** The application once completed, read as the partner of `key` (DEMO_KEY unless given). */
+export async function waitCompleted(system: RunningSystem, id: string, timeoutMs = 15_000, everyMs = 50, key: string = DEMO_KEY) {
   return eventually(async () => {
-    const res = await api(system, 'GET', `/api/v1/applications/${id}`);
+    const res = await api(system, 'GET', `/api/v1/applications/${id}`, undefined, { key });
     return res.json?.status === 'completed' ? res.json : undefined;
   }, timeoutMs, everyMs);
 }
