@@ -27,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(() => cluster?.close(), 30_000);
 
-test('an applications node SIGKILLed mid-flight: the other completes every application, once', async () => {
+test('an applications node SIGKILLed mid-flight: the other completes every application, once', () => cluster.run(async () => {
   const gateways = [cluster.node('gateway-a').url, cluster.node('gateway-b').url];
   const first = await postApplication(gateways[0]);
   await untilCompleted(gateways, first.id, DEADLINE_MS + 5_000);
@@ -62,6 +62,9 @@ test('an applications node SIGKILLed mid-flight: the other completes every appli
     expect(a.client.completedCount(a.id)).toBe(1);
     const quotes = a.client.completedQuotes(a.id) ?? [];
     expect(quotes.filter((q) => !isFinal(q))).toEqual([]);
+    // each insurer's final state reached the client live, once, the same as `completed` says
+    const liveFinals = a.client.events(a.id, 'quote').filter((r) => isFinal(r.data)).map((r) => `${r.data.insurer.code}=${r.data.status}`).sort();
+    expect(liveFinals).toEqual(quotes.map((q) => `${q.insurer.code}=${q.status}`).sort());
     expect(lostAnswers(quotes, await cluster.sandbox.quotes(a.id), a.deadline)).toEqual([]);
   }
   expect(clients.flatMap((c) => c.repeatedStates())).toEqual([]);
@@ -69,4 +72,4 @@ test('an applications node SIGKILLed mid-flight: the other completes every appli
   // the survivor takes new work too: an application posted now is accepted and completes
   const after = await Promise.all([postApplication(gateways[0]), postApplication(gateways[1]), postApplication(gateways[0]), postApplication(gateways[1])]);
   for (const created of after) expect((await untilCompleted(gateways, created.id, DEADLINE_MS + 5_000)).status).toBe('completed');
-});
+}));

@@ -34,7 +34,7 @@ function statusByInsurer(quotes: QuoteView[]): Record<string, string> {
   return Object.fromEntries(quotes.map((q) => [q.insurer.code, q.status]));
 }
 
-test('a gateway SIGKILLed: its clients move to the other one and miss nothing, see nothing twice', async () => {
+test('a gateway SIGKILLed: its clients move to the other one and miss nothing, see nothing twice', () => cluster.run(async () => {
   const a = cluster.node('gateway-a').url;
   const b = cluster.node('gateway-b').url;
   const first = await postApplication(b);
@@ -98,4 +98,4 @@ test('a gateway SIGKILLed: its clients move to the other one and miss nothing, s
   // the move happened mid-flight: answers kept coming live through gateway B, not only the sweep's
   expect(liveAfterMove).toBeGreaterThan(applications.length);
   expect(clients.flatMap((c) => c.repeatedStates())).toEqual([]);
-});
+}));

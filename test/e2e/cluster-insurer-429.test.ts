@@ -64,7 +64,7 @@ function bursts(samples: CallSample[]): Burst[] {
   });
 }
 
-test("one insurer's 429 pauses both workers' calls to it for its Retry-After, and its quotes still end as offers", async () => {
+test("one insurer's 429 pauses both workers' calls to it for its Retry-After, and its quotes still end as offers", () => cluster.run(async () => {
   const front = cluster.node('front').url;
   const first = await postApplication(front);
   await untilCompleted([front], first.id, DEADLINE_MS + 5_000);
@@ -107,4 +107,4 @@ test("one insurer's 429 pauses both workers' calls to it for its Retry-After, an
   });
   expect(notAsAnswered).toEqual([]);
   expect(await cluster.sandbox.total('duplicateCreates')).toBe(0);
-});
+}));

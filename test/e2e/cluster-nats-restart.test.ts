@@ -49,7 +49,7 @@ async function expectAcceptedAndCompletedOrRefused(outcome: Outcome, gateways: s
   return `${outcome.via}: ${answer.status} ${answer.json.detail as string}`;
 }
 
-test('NATS killed and restarted on its store: in-flight work completes, nodes reconnect, no accepted application is lost', async () => {
+test('NATS killed and restarted on its store: in-flight work completes, nodes reconnect, no accepted application is lost', () => cluster.run(async () => {
   const front = cluster.node('front').url;
   const gatewayB = cluster.node('gateway-b').url;
   const gateways = [front, gatewayB];
@@ -107,4 +107,4 @@ test('NATS killed and restarted on its store: in-flight work completes, nodes re
   for (const app of inFlight) expect(watcher.completedCount(app.id)).toBe(1);
   expect(watcher.repeatedStates()).toEqual([]);
   expect(await cluster.sandbox.total('duplicateCreates')).toBe(0);
-});
+}));

@@ -45,7 +45,7 @@ function expectSocketRateLimited(ack: ApplyAck): void {
   expect(ack.error).toEqual(expect.objectContaining({ status: 429, detail: expect.any(String) }));
 }
 
-test('a partner key has one budget across both gateways', async () => {
+test('a partner key has one budget across both gateways', () => cluster.run(async () => {
   const accepted: number[] = [];
   for (let i = 0; i < PER_MINUTE; i++) accepted.push((await post(i % 2 === 0 ? a : b, 'shared-key')).status);
   expect(accepted).toEqual(Array(PER_MINUTE).fill(202));
@@ -53,9 +53,9 @@ test('a partner key has one budget across both gateways', async () => {
   expectRateLimited(await post(b, 'shared-key'));
   // another partner's budget is its own
   expect((await post(b, 'other-key')).status).toBe(202);
-});
+}));
 
-test('a client address has one budget across both gateways over Socket.IO', async () => {
+test('a client address has one budget across both gateways over Socket.IO', () => cluster.run(async () => {
   const onA = await cluster.watcher([a]);
   const onB = await cluster.watcher([b]);
   const acks: ApplyAck[] = [];
@@ -65,9 +65,9 @@ test('a client address has one budget across both gateways over Socket.IO', asyn
   expectSocketRateLimited(await onB.apply());
   onA.close();
   onB.close();
-});
+}));
 
-test('with Redis stopped quoting goes on, and each gateway keeps a budget of its own', async () => {
+test('with Redis stopped quoting goes on, and each gateway keeps a budget of its own', () => cluster.run(async () => {
   await cluster.stopRedis('SIGKILL');
 
   // a key not seen before: each gateway counts it alone, so each gives the whole budget once
@@ -94,4 +94,4 @@ test('with Redis stopped quoting goes on, and each gateway keeps a budget of its
   expect(ack).toEqual(expect.objectContaining({ ok: true }));
   await eventually(() => (ack.id && client.completedCount(ack.id) === 1 ? true : undefined), DEADLINE_MS + 5_000, 100, () => `no completed for ${ack.id}`);
   expect(client.events(ack.id as string, 'quote').some((r) => r.data.status === 'offer')).toBe(true);
-});
+}));

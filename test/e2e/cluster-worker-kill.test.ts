@@ -30,7 +30,7 @@ beforeAll(async () => {
 
 afterAll(() => cluster?.close(), 30_000);
 
-test('a worker SIGKILLed mid-flight: its quotes are taken over, not timed out, created once, pushed once', async () => {
+test('a worker SIGKILLed mid-flight: its quotes are taken over, not timed out, created once, pushed once', () => cluster.run(async () => {
   const gateways = [cluster.node('gateway-a').url, cluster.node('gateway-b').url];
   // one application end to end first: the cluster is wired up, and it names the insurers asked
   const first = await postApplication(gateways[0]);
@@ -79,11 +79,11 @@ test('a worker SIGKILLed mid-flight: its quotes are taken over, not timed out, c
   for (const a of applications) {
     expect(a.client.completedCount(a.id)).toBe(1);
     // each insurer's final state reached the client live, once
-    const liveFinals = a.client.events(a.id, 'quote').filter((r) => isFinal(r.data)).map((r) => r.data.insurer.code).sort();
-    expect(liveFinals).toEqual((a.client.completedQuotes(a.id) ?? []).map((q) => q.insurer.code).sort());
+    const liveFinals = a.client.events(a.id, 'quote').filter((r) => isFinal(r.data)).map((r) => `${r.data.insurer.code}=${r.data.status}`).sort();
+    expect(liveFinals).toEqual((a.client.completedQuotes(a.id) ?? []).map((q) => `${q.insurer.code}=${q.status}`).sort());
   }
   expect(clients.flatMap((c) => c.repeatedStates())).toEqual([]);
 
   expect(await cluster.sandbox.total('duplicateCreates')).toBe(0);
   expect(await cluster.sandbox.total('creates')).toBe((applications.length + 1) * insurerCount);
-});
+}));

@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(() => cluster?.close(), 30_000);
 
-test('a worker stopped with SIGTERM: exits within 15 s, its quotes go on at once elsewhere, no second create', async () => {
+test('a worker stopped with SIGTERM: exits within 15 s, its quotes go on at once elsewhere, no second create', () => cluster.run(async () => {
   const front = cluster.node('front').url;
   const first = await postApplication(front);
   await untilCompleted([front], first.id, DEADLINE_MS + 5_000);
@@ -80,4 +80,4 @@ test('a worker stopped with SIGTERM: exits within 15 s, its quotes go on at once
 
   expect(await cluster.sandbox.total('duplicateCreates')).toBe(0);
   expect(await cluster.sandbox.total('creates')).toBe((APPLICATIONS + 1) * insurerCount);
-});
+}));

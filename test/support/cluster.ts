@@ -224,6 +224,7 @@ export class Cluster {
   private redis!: ServerProcess;
   private sandboxProcess?: NodeProcess;
   private databaseCreated = false;
+  private failed = false;
   private natsPort = 0;
   private natsMonitorPort = 0;
   private redisPort = 0;
@@ -373,16 +374,27 @@ export class Cluster {
     }
   }
 
-  private async removeTraces(): Promise<void> {
-    if (process.env.CLUSTER_KEEP_LOGS) {
-      // for a look afterwards: `psql -h 127.0.0.1 -U postgres <database>`, then drop it by hand
-      console.log(`cluster logs kept in ${this.dir}${this.databaseCreated ? `, database ${this.database} kept` : ''}`);
-      return;
-    }
+  /**
+   * Runs a test body; when it fails, the run's logs stay in `dir` (named in the output) for a look
+   * afterwards, while the database is dropped as usual.
+   */
+  async run(body: () => Promise<void>): Promise<void> {
     try {
-      if (this.databaseCreated) await psql(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
+      await body();
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
+  }
+
+  private async removeTraces(): Promise<void> {
+    const keepAll = Boolean(process.env.CLUSTER_KEEP_LOGS);
+    try {
+      // CLUSTER_KEEP_LOGS keeps the database too: `psql -h 127.0.0.1 -U postgres <database>`, then drop it by hand
+      if (this.databaseCreated && !keepAll) await psql(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
     } finally {
-      fs.rmSync(this.dir, { recursive: true, force: true });
+      if (keepAll || this.failed) console.log(`cluster logs kept in ${path.join(this.dir, 'logs')}${keepAll && this.databaseCreated ? `, database ${this.database} kept` : ''}`);
+      else fs.rmSync(this.dir, { recursive: true, force: true });
     }
   }
 
