@@ -3,7 +3,7 @@
  * observable exactly and nothing here depends on real time.
  */
 import type { CreateOutcome, PollOutcome } from '../../lib/insurers/adapter';
-import { runQuoteLoop, type LoopOutcome, type QuoteLoopSettings } from '../../lib/insurers/quote-loop';
+import { runQuoteLoop, type LoopOutcome, type QuoteLoopSettings, type ResumePoint } from '../../lib/insurers/quote-loop';
 import type { Coefficients } from '../../lib/tariff/types';
 import {
   DeadlinePassedError,
@@ -32,6 +32,8 @@ interface Scenario {
   latencyMs?: number; // each call takes this long on the virtual clock
   interruptAt?: number; // the node starts stopping at this virtual time
   settings?: Partial<QuoteLoopSettings>;
+  resume?: ResumePoint; // relative nextPollAtMs, turned into virtual time
+  admission?: (at: number) => number; // ms to wait before a call made at this virtual time
 }
 
 function notAvailable(): Error {
@@ -48,6 +50,8 @@ async function run(scenario: Scenario) {
   const sleeps: number[] = [];
   const submits: number[] = []; // virtual time of each call, relative to START
   const polls: Array<{ at: number; id: string }> = [];
+  const created: Array<{ at: number; outcome: CreateOutcome; nextPollAt?: number }> = [];
+  const admissions: number[] = [];
   const next = <T>(script: Script<T> | undefined, n: number, what: string): T => {
     if (!script || script.length === 0) throw new Error(`unexpected ${what}`);
     const step = script[Math.min(n, script.length - 1)];
@@ -58,6 +62,12 @@ async function run(scenario: Scenario) {
   const outcome: LoopOutcome = await runQuoteLoop(
     {
       deadlineMs,
+      resume: scenario.resume && { ...scenario.resume, nextPollAtMs: scenario.resume.nextPollAtMs === undefined ? undefined : START + scenario.resume.nextPollAtMs },
+      created: (outcome, nextPollAtMs) => void created.push({ at: now - START, outcome, nextPollAt: nextPollAtMs === undefined ? undefined : nextPollAtMs - START }),
+      admission: scenario.admission && (() => {
+        admissions.push(now - START);
+        return scenario.admission?.(now - START) ?? 0;
+      }),
       now: () => now,
       sleep: async (ms) => {
         expect(ms).toBeGreaterThanOrEqual(0);
@@ -79,7 +89,7 @@ async function run(scenario: Scenario) {
     },
     { ...SETTINGS, ...scenario.settings },
   );
-  return { outcome, sleeps, submits, polls, elapsed: now - START, deadlineIn: deadlineMs - START };
+  return { outcome, sleeps, submits, polls, created, admissions, elapsed: now - START, deadlineIn: deadlineMs - START };
 }
 
 describe('runQuoteLoop: the happy path', () => {
@@ -317,5 +327,59 @@ describe('runQuoteLoop: errors', () => {
     const r = await run({ submit: [ACCEPTED], poll: [error, OFFER], settings: { maxPollFailures: 1 } });
     expect(r.outcome.status).toBe('failed');
     expect(r.polls).toHaveLength(1);
+  });
+});
+
+describe('runQuoteLoop: a quote taken over from another worker', () => {
+  it('resumes polling the recorded id at the recorded time, without a create', async () => {
+    const r = await run({ resume: { externalId: 'ext-9', nextPollAtMs: 1_200 }, poll: [PROCESSING, OFFER] });
+    expect(r.outcome.status).toBe('offer');
+    expect(r.submits).toEqual([]);
+    expect(r.created).toEqual([]);
+    expect(r.polls.map((p) => p.id)).toEqual(['ext-9', 'ext-9']);
+    expect(r.polls[0].at).toBe(1_200);
+  });
+
+  it('polls at once when the recorded poll time has passed', async () => {
+    const r = await run({ resume: { externalId: 'ext-9', nextPollAtMs: -5_000 }, poll: [OFFER] });
+    expect(r.polls).toEqual([{ at: 0, id: 'ext-9' }]);
+  });
+
+  it('an open circuit does not turn a resumed quote into `unavailable`: the insurer was asked already', async () => {
+    const r = await run({ resume: { externalId: 'ext-9' }, circuitOpen: true, poll: [OFFER] });
+    expect(r.outcome.status).toBe('offer');
+  });
+
+  it('reports the accepted create once, with the time of the first poll, before polling', async () => {
+    const r = await run({ submit: [{ kind: 'accepted', externalId: 'ext-1', retryAfterMs: 700 }], poll: [OFFER], latencyMs: 50 });
+    expect(r.created).toEqual([{ at: 50, outcome: { kind: 'accepted', externalId: 'ext-1', retryAfterMs: 700 }, nextPollAt: 750 }]);
+    expect(r.polls[0].at).toBe(750);
+  });
+
+  it('reports a decline at create too, so a takeover does not create again', async () => {
+    const r = await run({ submit: [{ kind: 'declined', reason: 'нет' }] });
+    expect(r.outcome).toEqual({ status: 'declined', reason: 'нет' });
+    expect(r.created).toEqual([{ at: 0, outcome: { kind: 'declined', reason: 'нет' }, nextPollAt: undefined }]);
+  });
+});
+
+describe('runQuoteLoop: admission (a cluster-wide pause, the outbound rate)', () => {
+  it('waits what admission asks before the create and before each poll', async () => {
+    const r = await run({ submit: [ACCEPTED], poll: [OFFER], admission: (at) => (at < 2_000 ? 2_000 - at : 0) });
+    expect(r.submits).toEqual([2_000]);
+    expect(r.polls[0].at).toBe(2_500);
+    expect(r.admissions).toEqual([0, 2_000, 2_500]);
+  });
+
+  it('ends at the deadline without a call when admission never lets it go', async () => {
+    const r = await run({ submit: [ACCEPTED], deadlineInMs: 5_000, admission: () => 1_000 });
+    expect(r.outcome).toEqual({ status: 'deadline' });
+    expect(r.submits).toEqual([]);
+  });
+
+  it('a stop while waiting for admission hands the quote back', async () => {
+    const r = await run({ submit: [ACCEPTED], interruptAt: 1_500, admission: (at) => (at < 3_000 ? 1_000 : 0) });
+    expect(r.outcome).toEqual({ status: 'interrupted' });
+    expect(r.submits).toEqual([]);
   });
 });
