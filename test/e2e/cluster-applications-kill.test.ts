@@ -64,7 +64,7 @@ test('an applications node SIGKILLed mid-flight: the other completes every appli
     expect(quotes.filter((q) => !isFinal(q))).toEqual([]);
     // each insurer's final state reached the client live, once, the same as `completed` says
     const liveFinals = a.client.events(a.id, 'quote').filter((r) => isFinal(r.data)).map((r) => `${r.data.insurer.code}=${r.data.status}`).sort();
-    expect(liveFinals).toEqual(quotes.map((q) => `${q.insurer.code}=${q.status}`).sort());
+    expect({ application: a.id, live: liveFinals }).toEqual({ application: a.id, live: quotes.map((q) => `${q.insurer.code}=${q.status}`).sort() });
     expect(lostAnswers(quotes, await cluster.sandbox.quotes(a.id), a.deadline)).toEqual([]);
   }
   expect(clients.flatMap((c) => c.repeatedStates())).toEqual([]);

@@ -80,7 +80,8 @@ test('a worker SIGKILLed mid-flight: its quotes are taken over, not timed out, c
     expect(a.client.completedCount(a.id)).toBe(1);
     // each insurer's final state reached the client live, once
     const liveFinals = a.client.events(a.id, 'quote').filter((r) => isFinal(r.data)).map((r) => `${r.data.insurer.code}=${r.data.status}`).sort();
-    expect(liveFinals).toEqual((a.client.completedQuotes(a.id) ?? []).map((q) => `${q.insurer.code}=${q.status}`).sort());
+    const completedFinals = (a.client.completedQuotes(a.id) ?? []).map((q) => `${q.insurer.code}=${q.status}`).sort();
+    expect({ application: a.id, live: liveFinals }).toEqual({ application: a.id, live: completedFinals });
   }
   expect(clients.flatMap((c) => c.repeatedStates())).toEqual([]);
 
