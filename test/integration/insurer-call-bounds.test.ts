@@ -16,12 +16,19 @@ import { api, eventually, startSystem, waitCompleted, type RunningSystem } from 
 import { sampleApplication } from '../unit/fixtures/application';
 
 const CALL_TIMEOUT = 200;
+// where the application's deadline must cut a call, the call timeout is far from it, so a loaded
+// machine's lag cannot blur which of the two fired
+const LONG_CALL_TIMEOUT = 2_000;
 const RETRIES = 2; // lib/config: retry { retries: 2, delayMs: 100, factor: 2 }
 const RETRY_DELAYS = 100 + 200;
 const MIN_REQUESTS = 2; // calls, each judged after its retries
 const DEADLINE = 5_000;
 // three aborted attempts and the two waits between them
 const EXPECTED_CALL_MS = CALL_TIMEOUT * (1 + RETRIES) + RETRY_DELAYS;
+// Room for a loaded two-core machine above what the timers say. Nothing else would end these
+// calls soon: the server never answers, Moleculer's backstop timeout does not close a request,
+// and undici's own timeouts are minutes.
+const SLACK_MS = 1_000;
 
 const SHOW_TIMINGS = Boolean(process.env.SHOW_TIMINGS);
 const timings: string[] = [];
@@ -65,14 +72,14 @@ type Hanging = Awaited<ReturnType<typeof hangingServer>>;
  * A hanging server and a system whose insurers all live on it, started before the calling block's
  * tests and stopped after them: read `server` and `system` inside the tests, once beforeAll ran.
  */
-function hangingSystem(): { server: Hanging; system: RunningSystem } {
+function hangingSystem(callTimeoutMs = CALL_TIMEOUT): { server: Hanging; system: RunningSystem } {
   const env = {} as { server: Hanging; system: RunningSystem };
   beforeAll(async () => {
     env.server = await hangingServer();
     env.system = await startSystem({
       env: {
         INSURERS_URL: env.server.url,
-        INSURER_CALL_TIMEOUT_MS: String(CALL_TIMEOUT),
+        INSURER_CALL_TIMEOUT_MS: String(callTimeoutMs),
         CIRCUIT_MIN_REQUESTS: String(MIN_REQUESTS),
         QUOTE_DEADLINE_MS: String(DEADLINE),
         // Moleculer warns at every retry; the assertions say what matters
@@ -105,11 +112,11 @@ async function rejection(call: () => Promise<unknown>): Promise<{ err: { type?: 
  * client's timer starts before the request reaches the server, so a little under it is fine).
  */
 async function expectAllAborted(hits: Hit[]) {
-  await eventually(() => (hits.every((h) => h.closedAt !== undefined) ? true : undefined), 2_000, 10);
+  await eventually(() => (hits.every((h) => h.closedAt !== undefined) ? true : undefined), CALL_TIMEOUT + SLACK_MS, 10);
   for (const h of hits) {
     const heldMs = (h.closedAt as number) - h.at;
     expect(heldMs).toBeGreaterThanOrEqual(CALL_TIMEOUT / 2);
-    expect(heldMs).toBeLessThan(CALL_TIMEOUT + 250);
+    expect(heldMs).toBeLessThan(CALL_TIMEOUT + SLACK_MS);
   }
   return hits.map((h) => (h.closedAt as number) - h.at);
 }
@@ -132,7 +139,7 @@ describe('one insurer action called directly', () => {
     note(`direct call 1: rejected ${first.err.type} after ${first.ms} ms (expected ≈ ${EXPECTED_CALL_MS})`);
     expect(first.err.type).toBe('INSURER_CALL_TIMEOUT');
     expect(first.ms).toBeGreaterThanOrEqual(EXPECTED_CALL_MS - 30);
-    expect(first.ms).toBeLessThan(EXPECTED_CALL_MS + 400);
+    expect(first.ms).toBeLessThan(EXPECTED_CALL_MS + SLACK_MS);
     expect(server.hits).toHaveLength(1 + RETRIES);
     for (const h of server.hits) expect(h).toMatchObject({ method: 'POST', url: expect.stringContaining(`/insurers/${code}/`) });
     note(`direct call 1: server held the requests ${(await expectAllAborted(server.hits)).join(', ')} ms`);
@@ -144,7 +151,7 @@ describe('one insurer action called directly', () => {
       const r = await rejection(() => system.broker.call(action, params()));
       more.push({ type: r.err.type, ms: r.ms });
       expect(r.err.type).toBe('INSURER_CALL_TIMEOUT');
-      expect(r.ms).toBeLessThan(EXPECTED_CALL_MS + 400);
+      expect(r.ms).toBeLessThan(EXPECTED_CALL_MS + SLACK_MS);
     }
     note(`direct calls 2..: ${more.map((m) => `${m.type} after ${m.ms} ms`).join('; ')}`);
     expect(opened).toHaveLength(1);
@@ -162,7 +169,7 @@ describe('one insurer action called directly', () => {
     const refused = await rejection(() => system.broker.call(action, params()));
     note(`direct call with the circuit open: ${refused.err.type} after ${refused.ms} ms`);
     expect(refused.err.type).toBe('SERVICE_NOT_AVAILABLE');
-    expect(refused.ms).toBeLessThan(50);
+    expect(refused.ms).toBeLessThan(CALL_TIMEOUT); // a request would have taken the whole call timeout
     await new Promise((r) => setTimeout(r, CALL_TIMEOUT + 100));
     expect(server.hits).toHaveLength(MIN_REQUESTS * (1 + RETRIES));
 
@@ -175,24 +182,24 @@ describe('one insurer action called directly', () => {
 });
 
 describe('the application deadline bounds a call too', () => {
-  const env = hangingSystem();
+  const env = hangingSystem(LONG_CALL_TIMEOUT);
 
   it('a call is cut at the deadline when that comes before the call timeout, and none is made after it', async () => {
     const { server, system } = env;
     const action = `insurers.${INSURERS[2].code}.submit`;
     const application = sampleApplication(todayInMoscow());
 
-    const near = await rejection(() => system.broker.call(action, { applicationId: 'near', application, deadlineMs: Date.now() + 80 }));
-    note(`direct call 80 ms before the deadline: ${near.err.type} after ${near.ms} ms`);
+    const near = await rejection(() => system.broker.call(action, { applicationId: 'near', application, deadlineMs: Date.now() + 100 }));
+    note(`direct call 100 ms before the deadline: ${near.err.type} after ${near.ms} ms (call timeout ${LONG_CALL_TIMEOUT} ms)`);
     expect(['INSURER_CALL_TIMEOUT', 'DEADLINE_PASSED']).toContain(near.err.type);
-    expect(near.ms).toBeLessThan(CALL_TIMEOUT + RETRY_DELAYS);
+    expect(near.ms).toBeLessThan(LONG_CALL_TIMEOUT / 2);
     expect(server.hits).toHaveLength(1); // the retry found no time left and did not call
-    await eventually(() => server.hits[0].closedAt, 1_000, 10);
-    expect((server.hits[0].closedAt as number) - server.hits[0].at).toBeLessThan(CALL_TIMEOUT);
+    await eventually(() => server.hits[0].closedAt, LONG_CALL_TIMEOUT, 10);
+    expect((server.hits[0].closedAt as number) - server.hits[0].at).toBeLessThan(LONG_CALL_TIMEOUT / 2);
 
     const past = await rejection(() => system.broker.call(action, { applicationId: 'past', application, deadlineMs: Date.now() - 1 }));
     expect(past.err.type).toBe('DEADLINE_PASSED');
-    expect(past.ms).toBeLessThan(50);
+    expect(past.ms).toBeLessThan(LONG_CALL_TIMEOUT / 2); // refused without a request, which would take the call timeout
     expect(server.hits).toHaveLength(1);
   });
 });
@@ -217,7 +224,8 @@ describe('end to end: an application while every insurer hangs', () => {
       expect({ code: q.insurer.code, status: q.status }).toEqual({ code: q.insurer.code, status: expect.stringMatching(/^(failed|unavailable)$/) });
       expect(q.reason).toEqual(expect.any(String));
     }
-    expect(firstMs).toBeLessThan(EXPECTED_CALL_MS + 1_000);
+    // ended by the call bound (≈ EXPECTED_CALL_MS), long before the deadline
+    expect(firstMs).toBeLessThan(DEADLINE / 2);
     expect(server.hits.length).toBe(INSURERS.length * (1 + RETRIES));
     await expectAllAborted(server.hits);
 
@@ -226,11 +234,11 @@ describe('end to end: an application while every insurer hangs', () => {
     const secondMs = Date.parse(second.done.completedAt) - Date.parse(second.created.createdAt);
     note(`e2e application 2: ${summary(second.done.quotes)}, completed after ${secondMs} ms`);
     for (const q of second.done.quotes) expect(['failed', 'unavailable']).toContain(q.status);
-    expect(secondMs).toBeLessThan(EXPECTED_CALL_MS + 1_000);
+    expect(secondMs).toBeLessThan(DEADLINE / 2);
     const states = await eventually(async () => {
       const list = (await api(system, 'GET', '/api/v1/insurers')).json as unknown as Array<{ code: string; state: string }>;
       return list.every((i) => i.state === 'open') ? list : undefined;
-    }, 2_000, 20);
+    }, 5_000, 20);
     expect(states).toHaveLength(INSURERS.length);
     await expectAllAborted(server.hits);
     const hitsWhenOpen = server.hits.length;
@@ -240,7 +248,7 @@ describe('end to end: an application while every insurer hangs', () => {
     const thirdMs = Date.parse(third.done.completedAt) - Date.parse(third.created.createdAt);
     note(`e2e application 3: ${summary(third.done.quotes)}, completed after ${thirdMs} ms`);
     for (const q of third.done.quotes) expect({ code: q.insurer.code, status: q.status }).toEqual({ code: q.insurer.code, status: 'unavailable' });
-    expect(thirdMs).toBeLessThan(500);
+    expect(thirdMs).toBeLessThan(EXPECTED_CALL_MS); // one request to a hanging insurer would have taken that long
     expect(server.hits.length).toBe(hitsWhenOpen);
     expect(await server.openConnections()).toBe(0);
   });

@@ -22,3 +22,8 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Resolves once the clock reads later than `instantMs`: what happens next gets a later timestamp. */
+export async function clockPast(instantMs: number): Promise<void> {
+  await eventually(() => (Date.now() > instantMs ? true : undefined), 1_000, 1, () => `the clock did not pass ${new Date(instantMs).toISOString()}`);
+}
