@@ -1,9 +1,13 @@
 /**
- * A seeded pseudo-random source for tests, so a sandbox's delays and faults repeat from run to run.
- * mulberry32: a 32-bit state, one multiply-xorshift round per number; plenty for test timings.
+ * Seeds for tests, so runs repeat: the one every test sandbox takes, and a seeded stream for tests
+ * that draw their own random choices. mulberry32: a 32-bit state, one multiply-xorshift round per
+ * number; plenty for test data and timings.
  */
 
-/** The seed of every test sandbox unless a test picks its own; `TEST_SEED` replays another. */
+/**
+ * The seed of every test sandbox unless a test picks its own (in-process, or a child's
+ * SANDBOX_SEED; the sandbox gives each insurer its own stream from it); `TEST_SEED` replays another.
+ */
 export const TEST_SEED = Number(process.env.TEST_SEED ?? 20261122) >>> 0;
 
 /** Uniform numbers in [0, 1), the same sequence for the same seed. */

@@ -13,7 +13,7 @@ import { servicesFor } from '../../services';
 import { createSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox/types';
 import { eventually } from './wait';
-import { seededRandom, TEST_SEED } from './random';
+import { TEST_SEED } from './random';
 
 export { eventually };
 
@@ -81,7 +81,7 @@ function sandboxUrlOf(sandbox: Sandbox): string {
 
 /** A sandbox for tests: no random 503s, and its other randomness seeded so runs repeat. */
 function createTestSandbox(latencyScale: number, seed = TEST_SEED): Sandbox {
-  return createSandbox({ latencyScale, transientErrors: false, random: seededRandom(seed) });
+  return createSandbox({ latencyScale, transientErrors: false, seed });
 }
 
 /** A sandbox that outlives one system, e.g. across a restart. */
