@@ -21,7 +21,7 @@ jest.setTimeout(90_000);
 
 const KEY = { 'x-api-key': 'demo-key', 'content-type': 'application/json' };
 const HELD_BACK = ['tri-kita', 'sokol-krylo']; // `slow` while the node runs: still pending at the kill
-const DEADLINE_MS = 4_000;
+const DEADLINE_MS = 6_000;
 // a reconnecting client is usually subscribed before the restarted node's first sweep; either
 // way it must see the completion once (as an event, or in the snapshot it subscribes with)
 const SWEEP_MS = 1_000;
@@ -109,13 +109,14 @@ test('applications whose deadline passed while the node was down complete prompt
     await subscribe(created.id);
   }
 
-  // kill once each application has answers stored and the held-back insurers still pending
+  // kill once every insurer but the held-back ones has answered: what is pending then stays so
+  const heldBack = (q: Quote) => HELD_BACK.includes(q.insurer.code);
   let seen: StoredApplication[] = [];
   const beforeKill = await eventually(async () => {
     seen = await Promise.all(ids.map(getApplication));
-    const ready = seen.every((app) => app.quotes.some((q) => FINAL_STATUSES.includes(q.status)));
+    const ready = seen.every((app) => app.quotes.every((q) => heldBack(q) || FINAL_STATUSES.includes(q.status)));
     return ready ? seen : undefined;
-  }, DEADLINE_MS - 1_000, 50, () => `no answers stored yet: ${JSON.stringify(seen.map((a) => a.quotes.map((q) => q.status)))}`);
+  }, DEADLINE_MS - 1_500, 50, () => `not every other insurer has answered: ${JSON.stringify(seen.map((a) => a.quotes.map((q) => q.status)))}`);
   await node.kill('SIGKILL');
   const killedAt = Date.now();
   for (const app of beforeKill) {
@@ -165,6 +166,12 @@ test('applications whose deadline passed while the node was down complete prompt
     const live = ids.filter((id) => log.completedOf(id).length > 0).length;
     console.log(`restart after the deadline: completed ${late.join(', ')} ms after the node was up; ${live} of ${ids.length} seen live, the rest in the snapshot`);
   }
+  // KNOWN PRODUCT BUG (fails here now and then, reported 2026-12-01): the restarted gateway takes
+  // Socket.IO connections before the applications service is up, and a `subscribe` in that moment
+  // is answered { ok: false, error: 404 "Service 'applications.snapshot' is not found." }: the
+  // client is told its application does not exist, re-subscribes no more, and never sees
+  // `completed` (services/gateway/socket.ts; ServiceNotFoundError becomes a 404 problem).
+  expect(refusals).toEqual([]);
   for (const id of ids) {
     // completed once for the client: live after its re-subscription, or in that snapshot
     const inSnapshots = (snapshots.get(id) ?? []).filter((s) => s === 'completed').length;
@@ -172,7 +179,6 @@ test('applications whose deadline passed while the node was down complete prompt
     const states = log.statesOf(id);
     for (const [code, list] of Object.entries(states)) expect({ code, list }).toEqual({ code, list: [...new Set(list)] });
   }
-  expect(refusals).toEqual([]);
   // the client really re-subscribed to each after the restart
   for (const id of ids) expect((snapshots.get(id) ?? []).length).toBeGreaterThanOrEqual(2);
   // nobody asked the insurers again about these applications
