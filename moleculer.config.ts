@@ -28,6 +28,10 @@ export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOption
     logLevel: config.logLevel as BrokerOptions['logLevel'],
     logger: { type: 'Console', options: { formatter: 'short', colors: process.stdout.isTTY } },
     requestTimeout: 10_000,
+    // a node that died is dropped from the registry after 5 s, not Moleculer's default 30 s: until then
+    // calls are still balanced to it and time out
+    heartbeatInterval: 1,
+    heartbeatTimeout: 5,
     circuitBreaker: breakerOptions(config.insurerCalls.circuitBreaker),
     retryPolicy: { enabled: false },
     bulkhead: { enabled: false, concurrency: 100, maxQueueSize: 100_000 },

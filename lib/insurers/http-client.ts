@@ -6,6 +6,7 @@
 import { Pool } from 'undici';
 import type { InsurerHttpRequest } from './adapter';
 import { parseRetryAfter } from './retry-after';
+import type { Cancellation } from '../stop-signal';
 import {
   InsurerCallTimeoutError,
   InsurerProtocolError,
@@ -34,11 +35,10 @@ export class InsurerHttpClient {
   }
 
   /** `cancel` aborts the call from outside (the node is stopping). */
-  async send(request: InsurerHttpRequest, timeoutMs: number, cancel?: AbortSignal): Promise<unknown> {
+  async send(request: InsurerHttpRequest, timeoutMs: number, cancel?: Cancellation): Promise<unknown> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
-    const onCancel = () => abort.abort();
-    cancel?.addEventListener('abort', onCancel, { once: true });
+    const forgetCancel = cancel?.onStop(() => abort.abort());
     let answer: { status: number; retryAfter: string | string[] | undefined; text: string };
     try {
       const response = await this.pool.request({
@@ -55,7 +55,7 @@ export class InsurerHttpClient {
       throw new InsurerTransientError(`${this.code}: ${(err as Error).message || 'connection failed'}`, { insurer: this.code });
     } finally {
       clearTimeout(timer);
-      cancel?.removeEventListener('abort', onCancel);
+      forgetCancel?.();
     }
     return this.interpret(answer.status, answer.retryAfter, answer.text);
   }

@@ -113,7 +113,10 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
           };
         }
         if (type === ErrorType.deadlinePassed) return { ok: false, outcome: { status: 'deadline' } };
-        if (type === ErrorType.insurerThrottled && throttled < settings.throttledRetries) {
+        // a 429 is an insurer that is up and asks us to slow down: wait it out for as long as the
+        // deadline allows; a 503 with Retry-After (overloaded, down) only a few times
+        const status = (err as { data?: { status?: number } }).data?.status;
+        if (type === ErrorType.insurerThrottled && (status === 429 || throttled < settings.throttledRetries)) {
           const hint = (err as { data?: { retryAfterMs?: number } }).data?.retryAfterMs;
           const wait = Math.min(hint ?? scheduled(throttled), settings.maxRetryAfterMs);
           if (await waitWithinDeadline(wait)) continue;

@@ -21,7 +21,7 @@ import { applicationView, completedEvent, createdAnswer, tokenMatches } from './
 
 /** Applications the deadline sweep takes per query, and how many it expires at once. */
 const SWEEP_BATCH = 500;
-const SWEEP_CONCURRENCY = 8;
+const SWEEP_CONCURRENCY = 32;
 
 interface CreateParams {
   application: unknown;
@@ -125,9 +125,13 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           const answer = createdAnswer(doc);
 
           if (idempotent) {
-            const winner = await this.idempotency.remember(idempotent, answer, now);
+            // a concurrent request with the same key recorded first: ours never existed, whether
+            // we answer with its application or with a 409 for another body
+            const winner = await this.idempotency.remember(idempotent, answer, now).catch(async (err: unknown) => {
+              await this.store.remove(doc.id);
+              throw err;
+            });
             if (winner !== undefined) {
-              // a concurrent request with the same key recorded first: ours never existed
               await this.store.remove(doc.id);
               return winner;
             }

@@ -64,12 +64,20 @@ function send(socket: Socket, delivery: Delivery): void {
   socket.emit(delivery.event, delivery.data);
 }
 
+function finalQuotes(quotes: readonly Quote[]): Delivery[] {
+  return quotes.filter((q) => q.status !== 'pending').map((q) => ({ event: 'quote', data: q }));
+}
+
+/** `completed` comes with every quote: a final quote whose own event is late or lost is sent before it. */
+function withQuotesFirst(delivery: Delivery): Delivery[] {
+  return delivery.event === 'completed' ? [...finalQuotes(delivery.data.quotes), delivery] : [delivery];
+}
+
 /** The deliveries a snapshot stands for: its final quotes, then `completed` if it is. */
 function deliveriesFrom(id: string, snapshot: Snapshot): Delivery[] {
-  const quotes: Delivery[] = snapshot.quotes.filter((q) => q.status !== 'pending').map((q) => ({ event: 'quote', data: q }));
-  if (snapshot.status !== 'completed') return quotes;
+  if (snapshot.status !== 'completed') return finalQuotes(snapshot.quotes);
   const best = bestOffer(snapshot.quotes);
-  return [...quotes, { event: 'completed', data: { applicationId: id, status: 'completed', quotes: snapshot.quotes, ...(best ? { bestOffer: best } : {}) } }];
+  return withQuotesFirst({ event: 'completed', data: { applicationId: id, status: 'completed', quotes: snapshot.quotes, ...(best ? { bestOffer: best } : {}) } });
 }
 
 function parseSubscribe(request: unknown): { id: string; token: string } | { field: string } {
@@ -174,8 +182,10 @@ export function attachSocketGateway(server: http.Server, broker: ServiceBroker, 
 
   return {
     deliver(push: SocketPush) {
-      const delivery = { event: push.event, data: push.data } as Delivery;
-      for (const socket of socketsIn(delivery.data.applicationId)) if (deliveriesOf(socket).offer(delivery)) send(socket, delivery);
+      const deliveries = withQuotesFirst({ event: push.event, data: push.data } as Delivery);
+      for (const socket of socketsIn(deliveries[0].data.applicationId)) {
+        for (const d of deliveries) if (deliveriesOf(socket).offer(d)) send(socket, d);
+      }
     },
     reconcile,
     async close() {

@@ -8,6 +8,7 @@ import type { InsurerHttpRequest } from '../../lib/insurers/adapter';
 import { WireFormatError } from '../../lib/insurers/adapter';
 import { markAttempt } from '../../lib/insurers/call-policy';
 import { DeadlinePassedError, ErrorType, InsurerProtocolError } from '../../lib/errors';
+import type { Cancellation } from '../../lib/stop-signal';
 
 export interface ExchangeContext {
   code: string;
@@ -15,7 +16,7 @@ export interface ExchangeContext {
   figures: CallFigures;
   callTimeoutMs: number;
   retries: number;
-  cancel: AbortSignal; // the node is stopping
+  cancel: Cancellation; // the node is stopping
   /** A 429 with Retry-After: the insurer asked every caller to wait. */
   onRateLimited(retryAfterMs: number): void;
 }
@@ -24,6 +25,13 @@ export interface Exchange<T> {
   request: InsurerHttpRequest;
   parse(body: unknown): T;
 }
+
+/**
+ * A call still in flight at the deadline is left to finish (or be cut) this long after it: its answer
+ * no longer counts, and cutting thousands of calls at the very moment the deadline sweep has to
+ * complete their applications would put that CPU work in front of the sweep.
+ */
+export const PAST_DEADLINE_MS = 2_000;
 
 export async function exchange<T>(on: ExchangeContext, attempt: number, deadlineMs: number, what: Exchange<T>): Promise<T> {
   try {
@@ -36,8 +44,9 @@ export async function exchange<T>(on: ExchangeContext, attempt: number, deadline
 }
 
 async function exchangeOnce<T>(on: ExchangeContext, deadlineMs: number, what: Exchange<T>): Promise<T> {
-  const budget = Math.min(on.callTimeoutMs, deadlineMs - Date.now());
-  if (budget <= 0) throw new DeadlinePassedError(on.code);
+  const untilDeadline = deadlineMs - Date.now();
+  if (untilDeadline <= 0) throw new DeadlinePassedError(on.code);
+  const budget = Math.min(on.callTimeoutMs, untilDeadline + PAST_DEADLINE_MS);
   const started = Date.now();
   let body: unknown;
   try {

@@ -41,9 +41,14 @@ interface InsurerState {
   figures: CallFigures;
   admission: InsurerAdmission;
   progress: QuoteProgressStore;
+  running: Map<string, Promise<void>>; // quotes this node works on now, by application and insurer
 }
 
-type InsurerService = Service & { insurer: InsurerState };
+type InsurerService = Service & { insurer: InsurerState } & Methods;
+
+interface Methods {
+  quoteAndSettle(this: InsurerService, request: QuoteRequested, raw: unknown): Promise<void>;
+}
 
 interface SubmitParams {
   applicationId: string;
@@ -80,7 +85,8 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
         deadlineMs: request.deadlineMs,
         resume,
         submit: () => svc.broker.call<CreateOutcome, SubmitParams>(`${name}.submit`, { applicationId: request.applicationId, application: request.application, deadlineMs: request.deadlineMs }),
-        created: (created, nextPollAtMs) => insurer.progress.write(request.applicationId, definition.code, progressFromCreate(created, nextPollAtMs, svc.broker.nodeID)),
+        created: (created, nextPollAtMs) =>
+          insurer.progress.write(request.applicationId, definition.code, progressFromCreate(created, nextPollAtMs, svc.broker.nodeID), request.deadlineMs),
         poll: (externalId) => svc.broker.call<PollOutcome, { externalId: string; deadlineMs: number }>(`${name}.poll`, { externalId, deadlineMs: request.deadlineMs }),
         admission: () => insurer.admission.next(),
         circuitOpen: () => insurer.circuit.createRefused,
@@ -99,7 +105,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
     return outcome.status === 'deadline' ? 'deadline' : outcome;
   }
 
-  const schema: ServiceSchema<Record<string, unknown>, Record<string, never>, { insurer: InsurerState }, InsurerService> = {
+  const schema: ServiceSchema<Record<string, unknown>, Methods, { insurer: InsurerState }, InsurerService> = {
     name,
     settings: { code: definition.code, insurerName: definition.name, dialect: definition.dialect },
 
@@ -149,22 +155,37 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
           const request = payload as QuoteRequested;
           if (!request.insurers.includes(definition.code)) return;
           const stopHolding = keepHolding(raw, config.cluster);
+          const key = `${request.applicationId}.${definition.code}`;
+          const mine = this.insurer.running.get(key);
           try {
-            // only a redelivered message can have progress: the first delivery needs no read
-            const progress = wasRedelivered(raw) ? await this.insurer.progress.read(request.applicationId, definition.code) : undefined;
-            const outcome = await quote(this, request, progress);
-            if (outcome === 'deadline') return; // the deadline sweep records `timeout`
-            if (outcome.status === 'failed') this.logger.info(`quote ${request.applicationId} failed: ${outcome.cause ?? outcome.reason}`);
-            const settled = quoteFromOutcome(request.applicationId, definition, outcome, new Date().toISOString());
-            await publish(this.broker, QUOTE_SETTLED, settled, {
-              messageId: `${request.applicationId}.${definition.code}.settled`,
-              // through an outage, for as long as the answer can still count
-              retryForMs: Math.max(config.cluster.publishRetryMs, request.deadlineMs - Date.now()),
-            });
+            // JetStream gave this node again a quote it is still working on (its heartbeats were cut
+            // off, e.g. by a broker restart): the copy ends as the work in hand does (handed back too)
+            if (mine) return await mine;
+            const work = this.quoteAndSettle(request, raw);
+            this.insurer.running.set(key, work);
+            await work;
           } finally {
+            if (!mine) this.insurer.running.delete(key);
             stopHolding();
           }
         },
+      },
+    },
+
+    methods: {
+      /** One quote from wherever it stands (a redelivery reads where another worker left it) to its settled answer. */
+      async quoteAndSettle(this: InsurerService, request: QuoteRequested, raw: unknown) {
+        // only a redelivered message can have progress: the first delivery needs no read
+        const progress = wasRedelivered(raw) ? await this.insurer.progress.read(request.applicationId, definition.code, request.deadlineMs) : undefined;
+        const outcome = await quote(this, request, progress);
+        if (outcome === 'deadline') return; // the deadline sweep records `timeout`
+        if (outcome.status === 'failed') this.logger.info(`quote ${request.applicationId} failed: ${outcome.cause ?? outcome.reason}`);
+        const settled = quoteFromOutcome(request.applicationId, definition, outcome, new Date().toISOString());
+        await publish(this.broker, QUOTE_SETTLED, settled, {
+          messageId: `${request.applicationId}.${definition.code}.settled`,
+          // through an outage, for as long as the answer can still count
+          retryForMs: Math.max(config.cluster.publishRetryMs, request.deadlineMs - Date.now()),
+        });
       },
     },
 
@@ -191,6 +212,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
         admission,
         circuit: new CircuitView(name),
         progress: undefined as unknown as QuoteProgressStore, // opened in started()
+        running: new Map(),
         calls: {
           code: definition.code,
           client,

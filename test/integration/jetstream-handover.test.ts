@@ -176,15 +176,15 @@ test('quote progress written by one worker is read by another, and outlives a NA
   const other = await NatsKvProgress.open(nats.url, 60_000, logger);
   try {
     const applicationId = crypto.randomUUID();
-    expect(await other.read(applicationId, 'tri-kita')).toBeUndefined();
+    expect(await other.read(applicationId, 'tri-kita', Date.now() + 5_000)).toBeUndefined();
     const progress = { stage: 'accepted' as const, externalId: 'ext-42', nextPollAtMs: 123, createdAtMs: 100, node: 'w1' };
-    await one.write(applicationId, 'tri-kita', progress);
-    expect(await other.read(applicationId, 'tri-kita')).toEqual(progress);
-    expect(await other.read(applicationId, 'lastochka')).toBeUndefined();
+    await one.write(applicationId, 'tri-kita', progress, Date.now() + 5_000);
+    expect(await other.read(applicationId, 'tri-kita', Date.now() + 5_000)).toEqual(progress);
+    expect(await other.read(applicationId, 'lastochka', Date.now() + 5_000)).toBeUndefined();
 
     await nats.kill();
     await nats.restart();
-    const after = await eventually(() => other.read(applicationId, 'tri-kita'), 15_000, 200);
+    const after = await eventually(() => other.read(applicationId, 'tri-kita', Date.now() + 15_000), 15_000, 200);
     expect(after).toEqual(progress);
   } finally {
     await Promise.all([one.close(), other.close()]);

@@ -1,5 +1,6 @@
+import { Errors } from 'moleculer';
 import { toProblem } from '../../lib/problem';
-import { ApplicationValidationError, NotFoundError, RateLimitedError, UnauthorizedError, ConflictError, InsurerCallTimeoutError, InsurerThrottledError, InsurerRejectedError, InsurerTransientError } from '../../lib/errors';
+import { ApplicationValidationError, NotFoundError, RateLimitedError, UnauthorizedError, ConflictError, InsurerCallTimeoutError, InsurerThrottledError, InsurerRejectedError, InsurerTransientError, BusUnavailableError } from '../../lib/errors';
 import { markAttempt, isInsurerFailure, isRetryableInsurerFault } from '../../lib/insurers/call-policy';
 import { parseRetryAfter } from '../../lib/insurers/retry-after';
 import { stableStringify } from '../../lib/stable-json';
@@ -19,11 +20,20 @@ describe('toProblem', () => {
     [{ type: 'entity.parse.failed', status: 400, message: 'Unexpected token' }, 400],
     [{ type: 'entity.too.large', status: 413, message: 'too large' }, 413],
     [{ code: 422, type: 'VALIDATION_ERROR', message: 'Parameters validation error!', data: [{ field: 'id', message: 'required' }] }, 400],
+    // a part that is not up is an outage to try again, not "not found"
+    [new Errors.ServiceNotFoundError({ action: 'applications.snapshot' }), 503],
+    [new Errors.ServiceNotAvailableError({ action: 'applications.create', nodeID: 'n1' }), 503],
+    [new BusUnavailableError('osago.quote.requested', 'TIMEOUT'), 503],
   ])('%o → %i', (err, status) => {
     const p = toProblem(err);
     expect(p.status).toBe(status);
     expect(typeof p.type).toBe('string');
     expect(p.detail.length).toBeGreaterThan(0);
+  });
+
+  test('a bus outage says so in plain words, a missing service says nothing of our internals', () => {
+    expect(toProblem(new BusUnavailableError('osago.quote.requested', 'TIMEOUT')).detail).toMatch(/try again/);
+    expect(toProblem(new Errors.ServiceNotFoundError({ action: 'applications.snapshot' })).detail).not.toMatch(/applications/);
   });
 
   test('a 429 carries its retry delay', () => {

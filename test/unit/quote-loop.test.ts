@@ -40,8 +40,8 @@ function notAvailable(): Error {
   return new Errors.ServiceNotAvailableError({ action: 'insurers.x.submit', nodeID: 'n1' });
 }
 
-function throttled(retryAfterMs?: number): Error {
-  return new InsurerThrottledError('x', 429, retryAfterMs);
+function throttled(retryAfterMs?: number, status: 429 | 503 = 429): Error {
+  return new InsurerThrottledError('x', status, retryAfterMs);
 }
 
 async function run(scenario: Scenario) {
@@ -164,15 +164,23 @@ describe('runQuoteLoop: throttling (429/503 with Retry-After)', () => {
     expect(r.sleeps).toEqual([500, 900, 1_000, 250]);
   });
 
-  it('gives up after throttledRetries retries: the insurer was called 1 + throttledRetries times', async () => {
-    const r = await run({ submit: [throttled(1_000)] });
-    expect(r.outcome).toEqual({ status: 'failed', reason: expect.stringContaining('429'), cause: 'x answered 429' });
+  it('a 503 with Retry-After gives up after throttledRetries retries: the insurer was called 1 + throttledRetries times', async () => {
+    const r = await run({ submit: [throttled(1_000, 503)] });
+    expect(r.outcome).toEqual({ status: 'failed', reason: expect.stringContaining('503'), cause: 'x answered 503' });
     expect(r.submits).toEqual([0, 1_000, 2_000, 3_000]);
     expect(r.sleeps).toEqual([1_000, 1_000, 1_000]);
   });
 
-  it('throttledRetries: 0 means no retry at all', async () => {
-    const r = await run({ submit: [throttled(1_000)], settings: { throttledRetries: 0 } });
+  it('a 429 is waited out for as long as the deadline allows: the insurer is up, only busy', async () => {
+    const r = await run({ deadlineInMs: 10_500, submit: [throttled(1_000)] });
+    expect(r.outcome).toEqual({ status: 'deadline' });
+    expect(r.submits).toHaveLength(11);
+    const later = await run({ submit: [throttled(1_000), throttled(1_000), throttled(1_000), throttled(1_000), throttled(1_000), ACCEPTED], poll: [OFFER] });
+    expect(later.outcome.status).toBe('offer');
+  });
+
+  it('throttledRetries: 0 means no retry at all after a 503', async () => {
+    const r = await run({ submit: [throttled(1_000, 503)], settings: { throttledRetries: 0 } });
     expect(r.outcome.status).toBe('failed');
     expect(r.submits).toHaveLength(1);
     expect(r.sleeps).toHaveLength(0);
@@ -197,9 +205,9 @@ describe('runQuoteLoop: throttling (429/503 with Retry-After)', () => {
     expect(r.sleeps).toHaveLength(0);
   });
 
-  it('throttled polls count against throttledRetries per poll, then the poll counts as a failure', async () => {
+  it('503 polls count against throttledRetries per poll, then the poll counts as a failure', async () => {
     // 1 + 3 throttled answers make one failed poll; three failed polls end the loop
-    const r = await run({ submit: [ACCEPTED], poll: [throttled(100)] });
+    const r = await run({ submit: [ACCEPTED], poll: [throttled(100, 503)] });
     expect(r.outcome.status).toBe('failed');
     expect(r.polls).toHaveLength(3 * (1 + SETTINGS.throttledRetries));
   });

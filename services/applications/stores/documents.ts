@@ -107,17 +107,24 @@ export class DocumentStore implements ApplicationStore {
     return this.flipToCompleted(id, completedAt, { pending: 0 });
   }
 
+  /**
+   * One read and one update per application, however many quotes are still pending: the filter pins
+   * the pending count that was read, and since only a settle changes it (downwards), an unchanged
+   * count means the same quotes are still pending. An answer landing in between is simply read again.
+   */
   async expire(id: string, at: string): Promise<Expired> {
-    const stored = await this.findStored(id);
-    if (!stored || stored.status !== 'quoting') return { timedOut: [] };
-    const timedOut: Quote[] = [];
-    for (const quote of Object.values(stored.quotes)) {
-      if (quote.status !== 'pending') continue;
-      const timeout = timedOutQuote(quote, at);
-      if (await this.settleQuote(timeout)) timedOut.push(timeout);
+    for (;;) {
+      const stored = await this.findStored(id);
+      if (!stored || stored.status !== 'quoting') return { timedOut: [] };
+      const timedOut = Object.values(stored.quotes).filter((q) => q.status === 'pending').map((q) => timedOutQuote(q, at));
+      const set: Record<string, unknown> = { status: 'completed', completedAt: at, pending: 0 };
+      for (const quote of timedOut) set[`quotes.${quote.insurer.code}`] = quote;
+      const changed = await this.collections.applications.updateMany({ _id: id, status: 'quoting', pending: stored.pending }, { $set: set });
+      if (changed !== 1) continue;
+      const quotes = { ...stored.quotes };
+      for (const quote of timedOut) quotes[quote.insurer.code] = quote;
+      return { timedOut, completed: fromStored({ ...stored, quotes, status: 'completed', completedAt: at, pending: 0 }) };
     }
-    const completed = await this.flipToCompleted(id, at);
-    return completed ? { timedOut, completed } : { timedOut };
   }
 
   async dueIds(nowMs: number, limit: number): Promise<string[]> {

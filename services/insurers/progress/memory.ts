@@ -10,11 +10,11 @@ export class MemoryProgress implements QuoteProgressStore {
     this.sweep.unref();
   }
 
-  async read(applicationId: string, insurerCode: string): Promise<QuoteProgress | undefined> {
+  async read(applicationId: string, insurerCode: string, _untilMs?: number): Promise<QuoteProgress | undefined> {
     return this.entries.get(progressKey(applicationId, insurerCode))?.progress;
   }
 
-  async write(applicationId: string, insurerCode: string, progress: QuoteProgress): Promise<void> {
+  async write(applicationId: string, insurerCode: string, progress: QuoteProgress, _untilMs?: number): Promise<void> {
     this.entries.set(progressKey(applicationId, insurerCode), { progress, expiresAt: Date.now() + this.ttlMs });
   }
 

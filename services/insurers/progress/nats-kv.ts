@@ -10,7 +10,12 @@ import { progressKey, type QuoteProgress, type QuoteProgressStore } from './type
 const BUCKET = 'osago_quote_progress';
 const codec = JSONCodec<QuoteProgress>();
 
+const RETRY_MS = 250;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export class NatsKvProgress implements QuoteProgressStore {
+  private closed = false;
+
   private constructor(
     private readonly connection: NatsConnection,
     private readonly kv: KV,
@@ -33,25 +38,39 @@ export class NatsKvProgress implements QuoteProgressStore {
     return new NatsKvProgress(connection, kv, logger);
   }
 
-  async read(applicationId: string, insurerCode: string): Promise<QuoteProgress | undefined> {
-    try {
-      const entry = await this.kv.get(progressKey(applicationId, insurerCode));
-      return entry && entry.operation === 'PUT' && entry.value.length > 0 ? codec.decode(entry.value) : undefined;
-    } catch (err) {
-      this.logger.warn(`reading quote progress failed: ${(err as Error).message}`);
-      return undefined;
+  async read(applicationId: string, insurerCode: string, untilMs: number): Promise<QuoteProgress | undefined> {
+    const key = progressKey(applicationId, insurerCode);
+    for (;;) {
+      try {
+        const entry = await this.kv.get(key);
+        return entry && entry.operation === 'PUT' && entry.value.length > 0 ? codec.decode(entry.value) : undefined;
+      } catch (err) {
+        if (Date.now() + RETRY_MS >= untilMs) {
+          this.logger.warn(`reading quote progress of ${key} failed until the deadline: ${(err as Error).message}`);
+          return undefined;
+        }
+        await pause(RETRY_MS);
+      }
     }
   }
 
-  async write(applicationId: string, insurerCode: string, progress: QuoteProgress): Promise<void> {
-    try {
-      await this.kv.put(progressKey(applicationId, insurerCode), codec.encode(progress));
-    } catch (err) {
-      this.logger.warn(`recording quote progress failed: ${(err as Error).message}`);
-    }
+  async write(applicationId: string, insurerCode: string, progress: QuoteProgress, untilMs: number): Promise<void> {
+    const key = progressKey(applicationId, insurerCode);
+    const value = codec.encode(progress);
+    const attempt = (): void => {
+      this.kv.put(key, value).catch((err: unknown) => {
+        if (this.closed || Date.now() + RETRY_MS >= untilMs) {
+          this.logger.warn(`recording quote progress of ${key} failed: ${(err as Error).message}`);
+          return;
+        }
+        setTimeout(attempt, RETRY_MS).unref();
+      });
+    };
+    attempt();
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.connection.drain().catch(() => undefined);
   }
 }

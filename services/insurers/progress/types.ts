@@ -7,10 +7,13 @@ export type QuoteProgress =
   | { stage: 'declined'; reason: string; createdAtMs: number; node: string };
 
 export interface QuoteProgressStore {
-  /** undefined when nothing is known (or the store cannot be reached: the caller then creates, idempotently). */
-  read(applicationId: string, insurerCode: string): Promise<QuoteProgress | undefined>;
-  /** Best effort: a failed write is logged, and a takeover then repeats the create under the same reference. */
-  write(applicationId: string, insurerCode: string, progress: QuoteProgress): Promise<void>;
+  /**
+   * undefined when nothing is recorded. While the store cannot be reached the read is retried until
+   * `untilMs` (the deadline): "unknown" must not be taken for "nothing", or the quote is created twice.
+   */
+  read(applicationId: string, insurerCode: string, untilMs: number): Promise<QuoteProgress | undefined>;
+  /** Resolves at once; a write the store cannot take now is retried in the background until `untilMs`. */
+  write(applicationId: string, insurerCode: string, progress: QuoteProgress, untilMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
