@@ -20,11 +20,18 @@ function stopReceiving(broker: ServiceBroker): void {
   if (adapter instanceof JetStreamChannels) adapter.stopDeliveries();
 }
 
+/** NATS reconnects quickly after an outage (Moleculer's default wait between attempts is 2 s). */
+function transporterOptions(config: AppConfig): BrokerOptions['transporter'] {
+  if (!config.transporter) return null as unknown as BrokerOptions['transporter'];
+  if (!config.transporter.startsWith('nats://')) return config.transporter as BrokerOptions['transporter'];
+  return { type: 'NATS', options: { url: config.transporter, reconnectTimeWait: 500 } };
+}
+
 export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOptions> = {}): BrokerOptions {
   return {
     namespace: 'osago',
     nodeID: config.nodeId,
-    transporter: (config.transporter ?? null) as BrokerOptions['transporter'],
+    transporter: transporterOptions(config),
     logLevel: config.logLevel as BrokerOptions['logLevel'],
     logger: { type: 'Console', options: { formatter: 'short', colors: process.stdout.isTTY } },
     requestTimeout: 10_000,
