@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { freePorts, startNode, waitForHttp, type NodeProcess } from '../test/support/processes';
-import { connectClients, runLoad } from './load';
-import { ProcessMeter, percentile } from './proc';
+import { connectClients, loadFigures, runLoad } from './load';
+import { ProcessMeter } from './proc';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const C = Number(process.env.BENCH_C ?? 50);
@@ -70,24 +70,9 @@ async function main(): Promise<void> {
     const infra = infraMeter.stop();
     sockets.forEach((s) => s.disconnect());
 
-    const completed = load.latenciesMs.length;
-    console.log(JSON.stringify({
-      workers: WORKERS,
-      applications: N,
-      concurrency: C,
-      completed,
-      refused: load.refused,
-      sandboxLatencyScale: Number(LATENCY_SCALE),
-      elapsedSec: +(load.elapsedMs / 1000).toFixed(2),
-      applicationsPerSec: +((completed / load.elapsedMs) * 1000).toFixed(1),
-      cpuMsPerApplication: +(used.cpuMs / Math.max(1, completed)).toFixed(2),
-      infraCpuMsPerApplication: +(infra.cpuMs / Math.max(1, completed)).toFixed(2),
-      p50ToCompletedMs: percentile(load.latenciesMs, 0.5),
-      p99ToCompletedMs: percentile(load.latenciesMs, 0.99),
-      peakRssMbAllNodes: used.peakRssMb,
-      node: process.version,
-      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
-    }, null, 2));
+    const figures = loadFigures(load, used, { applications: N, concurrency: C, latencyScale: LATENCY_SCALE });
+    const infraCpuMsPerApplication = +(infra.cpuMs / Math.max(1, figures.completed)).toFixed(2);
+    console.log(JSON.stringify({ workers: WORKERS, ...figures, infraCpuMsPerApplication }, null, 2));
   } finally {
     await Promise.all([...nodes.map((n) => n.kill('SIGTERM')), sandbox.kill('SIGTERM')]);
     nats.kill('SIGTERM');

@@ -1,5 +1,7 @@
 /** The load both benchmarks put on the system: N applications over C Socket.IO clients, `apply` to `completed`. */
+import os from 'node:os';
 import { io, type Socket } from 'socket.io-client';
+import { percentile } from './proc';
 import { sampleApplication } from '../test/unit/fixtures/application';
 import { todayInMoscow } from '../lib/dates';
 
@@ -45,4 +47,24 @@ export async function runLoad(sockets: Socket[], applications: number): Promise<
   await Promise.all(sockets.map(client));
   latenciesMs.sort((a, b) => a - b);
   return { latenciesMs, refused, elapsedMs: Date.now() - started };
+}
+
+/** The figures every benchmark prints for a load: throughput, CPU per application, latency, memory. */
+export function loadFigures(load: LoadResult, used: { cpuMs: number; peakRssMb: number }, settings: { applications: number; concurrency: number; latencyScale: string }) {
+  const completed = load.latenciesMs.length;
+  return {
+    applications: settings.applications,
+    concurrency: settings.concurrency,
+    completed,
+    refused: load.refused,
+    sandboxLatencyScale: Number(settings.latencyScale),
+    elapsedSec: +(load.elapsedMs / 1000).toFixed(2),
+    applicationsPerSec: +((completed / load.elapsedMs) * 1000).toFixed(1),
+    cpuMsPerApplication: +(used.cpuMs / Math.max(1, completed)).toFixed(2),
+    p50ToCompletedMs: percentile(load.latenciesMs, 0.5),
+    p99ToCompletedMs: percentile(load.latenciesMs, 0.99),
+    peakRssMb: used.peakRssMb,
+    node: process.version,
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+  };
 }

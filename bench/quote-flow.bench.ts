@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePorts, startNode, waitForHttp } from '../test/support/processes';
-import { connectClients, runLoad } from './load';
-import { ProcessMeter, percentile } from './proc';
+import { connectClients, loadFigures, runLoad } from './load';
+import { ProcessMeter } from './proc';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const C = Number(process.env.BENCH_C ?? 50);
@@ -42,22 +42,7 @@ async function main(): Promise<void> {
     const used = meter.stop();
     sockets.forEach((s) => s.disconnect());
 
-    const completed = load.latenciesMs.length;
-    console.log(JSON.stringify({
-      applications: N,
-      concurrency: C,
-      completed,
-      refused: load.refused,
-      sandboxLatencyScale: Number(LATENCY_SCALE),
-      elapsedSec: +(load.elapsedMs / 1000).toFixed(2),
-      applicationsPerSec: +((completed / load.elapsedMs) * 1000).toFixed(1),
-      cpuMsPerApplication: +(used.cpuMs / Math.max(1, completed)).toFixed(2),
-      p50ToCompletedMs: percentile(load.latenciesMs, 0.5),
-      p99ToCompletedMs: percentile(load.latenciesMs, 0.99),
-      peakRssMb: used.peakRssMb,
-      node: process.version,
-      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
-    }, null, 2));
+    console.log(JSON.stringify(loadFigures(load, used, { applications: N, concurrency: C, latencyScale: LATENCY_SCALE }), null, 2));
   } finally {
     await Promise.all([system.kill('SIGTERM'), sandbox.kill('SIGTERM')]);
   }
