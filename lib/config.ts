@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { INSURERS, findInsurer } from './insurers/catalog';
+import { parseTrustedProxies, type TrustedProxies } from './client-address';
 
 export const SERVICE_PARTS = ['gateway', 'applications', 'insurers', 'offers-stream', 'sandbox'] as const;
 export type ServicePart = (typeof SERVICE_PARTS)[number];
@@ -64,6 +65,7 @@ export interface AppConfig {
   dataDir: string;
   storeEngine: StoreEngine; // decided here once: DATABASE_URL, then MONGO_URI, then the embedded files
   redisUrl?: string;
+  trustedProxies: TrustedProxies; // whose X-Forwarded-For the per-address limit believes
   quoteDeadlineMs: number;
   rateLimitPerMinute: number;
   partnerKeys: Map<string, string>; // api key -> partner name
@@ -134,6 +136,14 @@ function parseDisabledInsurers(raw: string | undefined): ReadonlySet<string> {
   return new Set(codes);
 }
 
+function trustedProxies(raw: string | undefined): TrustedProxies {
+  try {
+    return parseTrustedProxies(raw);
+  } catch (err) {
+    throw new ConfigError(`TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
+}
+
 function databaseUrl(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
   if (!/^postgres(ql)?:\/\//.test(raw)) throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got "${raw.replace(/:[^:@/]*@/, ':***@')}"`);
@@ -174,6 +184,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     storeEngine: env.DATABASE_URL ? 'postgres' : env.MONGO_URI ? 'mongo' : 'embedded',
     dataDir: path.resolve(env.DATA_DIR || './data'),
     redisUrl: env.REDIS_URL || undefined,
+    trustedProxies: trustedProxies(env.TRUSTED_PROXIES),
     quoteDeadlineMs: deadline,
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1),
     partnerKeys: parsePartnerKeys(env.PARTNER_KEYS ?? 'demo:demo-key'),

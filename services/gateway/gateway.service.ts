@@ -192,6 +192,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
     started(this: Gateway) {
       this.sockets = attachSocketGateway(this.server, this.broker, this.limiter, {
         redisUrl: config.redisUrl,
+        trustedProxies: config.trustedProxies,
         maxPayloadBytes: 1_000_000,
         completionGraceMs: 1_500,
         reconcileEveryMs: 1_000,

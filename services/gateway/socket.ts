@@ -15,6 +15,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { ServiceBroker } from 'moleculer';
 import { applicationRoom, type SocketPush } from '../../lib/channels';
 import { toProblem } from '../../lib/problem';
+import { clientAddress, type TrustedProxies } from '../../lib/client-address';
 import { bestOffer } from '../../lib/quotes/view';
 import type { Quote } from '../../lib/quotes/types';
 import type { ApplicationRateLimiter } from './rate-limit';
@@ -31,6 +32,7 @@ export interface SocketGateway {
 
 export interface SocketOptions {
   redisUrl?: string;
+  trustedProxies: TrustedProxies;
   maxPayloadBytes: number;
   /** After the deadline, how long `completed` may take before the snapshot is asked (CONTRACT: deadline + 1 s). */
   completionGraceMs: number;
@@ -116,7 +118,7 @@ export function attachSocketGateway(server: http.Server, broker: ServiceBroker, 
       const id = crypto.randomUUID();
       const room = applicationRoom(id);
       try {
-        await limiter.consume(`ip:${socket.handshake.address}`);
+        await limiter.consume(`ip:${clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], options.trustedProxies)}`);
         // join before creating: the first answers can arrive before `create` returns
         await socket.join(room);
         const created = await broker.call<{ id: string; token: string; deadline: string; insurers: unknown }, unknown>('applications.create', { application, id, partner: null });
