@@ -6,16 +6,15 @@
 import crypto from 'node:crypto';
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import type { AppConfig } from '../../lib/config';
-import type { Application } from '../../lib/application/types';
 import { validateApplication } from '../../lib/application/validate';
 import { todayInMoscow } from '../../lib/dates';
-import { INSURERS } from '../../lib/insurers/catalog';
 import { ApplicationValidationError, ConflictError, NotFoundError } from '../../lib/errors';
-import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED, type QuoteRequested } from '../../lib/channels';
-import { pendingQuote } from '../../lib/quotes/view';
+import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED } from '../../lib/channels';
 import type { Quote } from '../../lib/quotes/types';
 import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
-import { createApplicationStore, type ApplicationDoc, type ApplicationStore } from './stores';
+import { createApplicationStore, type ApplicationStore } from './stores';
+import { newApplication, pendingInsurers, quoteRequest } from './new-application';
+import { forEachAtMost } from '../../lib/for-each-at-most';
 import { IdempotencyRecords } from './idempotency';
 import { applicationView, completedEvent, createdAnswer, tokenMatches } from './views';
 
@@ -46,54 +45,6 @@ interface Methods {
   sweep(this: ApplicationsService): Promise<void>;
   expireDue(this: ApplicationsService): Promise<void>;
   resume(this: ApplicationsService): Promise<void>;
-}
-
-/** A new application, every insurer pending except those switched off (`unavailable` at once). */
-function newApplication(config: AppConfig, id: string, partner: string | null, application: Application, now: number): ApplicationDoc {
-  const createdAt = new Date(now).toISOString();
-  const deadlineMs = now + config.quoteDeadlineMs;
-  const insurers = INSURERS.map(({ code, name }) => ({ code, name }));
-  const quotes: Record<string, Quote> = {};
-  for (const insurer of insurers) {
-    quotes[insurer.code] = config.disabledInsurers.has(insurer.code)
-      ? { ...pendingQuote(id, insurer, createdAt), status: 'unavailable', reason: 'страховая временно отключена' }
-      : pendingQuote(id, insurer, createdAt);
-  }
-  return {
-    id,
-    token: crypto.randomBytes(24).toString('base64url'),
-    partner,
-    status: 'quoting',
-    createdAt,
-    createdAtMs: now,
-    deadline: new Date(deadlineMs).toISOString(),
-    deadlineMs,
-    application,
-    insurers,
-    quotes,
-  };
-}
-
-function pendingInsurers(doc: ApplicationDoc): string[] {
-  return doc.insurers.filter((i) => doc.quotes[i.code]?.status === 'pending').map((i) => i.code);
-}
-
-function quoteRequest(doc: ApplicationDoc, insurers: string[]): QuoteRequested {
-  return { applicationId: doc.id, application: doc.application, deadlineMs: doc.deadlineMs, insurers };
-}
-
-/** Runs `task` for every item, at most `limit` at a time, and answers the items that failed. */
-async function forEachAtMost<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<Array<{ item: T; error: unknown }>> {
-  const failures: Array<{ item: T; error: unknown }> = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await task(item).catch((error: unknown) => failures.push({ item, error }));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return failures;
 }
 
 export function createApplicationsService(config: AppConfig, options: { redispatchOnStart: boolean }): ServiceSchema {

@@ -1,0 +1,43 @@
+/** A new application as it is stored, and the quote request that asks its insurers. */
+import crypto from 'node:crypto';
+import type { AppConfig } from '../../lib/config';
+import type { Application } from '../../lib/application/types';
+import { INSURERS } from '../../lib/insurers/catalog';
+import type { QuoteRequested } from '../../lib/channels';
+import { pendingQuote } from '../../lib/quotes/view';
+import type { Quote } from '../../lib/quotes/types';
+import type { ApplicationDoc } from './stores';
+
+/** A new application, every insurer pending except those switched off (`unavailable` at once). */
+export function newApplication(config: AppConfig, id: string, partner: string | null, application: Application, now: number): ApplicationDoc {
+  const createdAt = new Date(now).toISOString();
+  const deadlineMs = now + config.quoteDeadlineMs;
+  const insurers = INSURERS.map(({ code, name }) => ({ code, name }));
+  const quotes: Record<string, Quote> = {};
+  for (const insurer of insurers) {
+    quotes[insurer.code] = config.disabledInsurers.has(insurer.code)
+      ? { ...pendingQuote(id, insurer, createdAt), status: 'unavailable', reason: 'страховая временно отключена' }
+      : pendingQuote(id, insurer, createdAt);
+  }
+  return {
+    id,
+    token: crypto.randomBytes(24).toString('base64url'),
+    partner,
+    status: 'quoting',
+    createdAt,
+    createdAtMs: now,
+    deadline: new Date(deadlineMs).toISOString(),
+    deadlineMs,
+    application,
+    insurers,
+    quotes,
+  };
+}
+
+export function pendingInsurers(doc: ApplicationDoc): string[] {
+  return doc.insurers.filter((i) => doc.quotes[i.code]?.status === 'pending').map((i) => i.code);
+}
+
+export function quoteRequest(doc: ApplicationDoc, insurers: string[]): QuoteRequested {
+  return { applicationId: doc.id, application: doc.application, deadlineMs: doc.deadlineMs, insurers };
+}
