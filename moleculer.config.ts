@@ -4,6 +4,7 @@ import { Middleware as ChannelsMiddleware } from '@moleculer/channels';
 import type { AppConfig } from './lib/config';
 import { breakerOptions } from './lib/insurers/call-policy';
 import { JetStreamChannels } from './middlewares/jetstream-channels';
+import { NatsTransporter } from './middlewares/nats-transporter';
 import { ShutdownSignalMiddleware } from './middlewares/shutdown-signal';
 
 export function channelAdapter(config: AppConfig): JetStreamChannels | string {
@@ -24,7 +25,7 @@ function stopReceiving(broker: ServiceBroker): void {
 function transporterOptions(config: AppConfig): BrokerOptions['transporter'] {
   if (!config.transporter) return null as unknown as BrokerOptions['transporter'];
   if (!config.transporter.startsWith('nats://')) return config.transporter as BrokerOptions['transporter'];
-  return { type: 'NATS', options: { url: config.transporter, reconnectTimeWait: 500 } };
+  return new NatsTransporter({ url: config.transporter, reconnectTimeWait: 500 }) as unknown as BrokerOptions['transporter'];
 }
 
 export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOptions> = {}): BrokerOptions {

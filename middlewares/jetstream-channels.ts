@@ -39,6 +39,17 @@ export class JetStreamChannels extends NatsAdapter {
     this.connected = true;
   }
 
+  /** A drain that fails (the connection was reconnecting or already draining) still ends in a close. */
+  override async disconnect(): Promise<void> {
+    this.stopping = true;
+    const connection = this.connection;
+    if (connection) {
+      await connection.drain().catch(() => undefined);
+      if (!connection.isClosed()) await connection.close().catch(() => undefined);
+    }
+    this.connected = false;
+  }
+
   override async subscribe(chan: Channel & NatsDefaultOptions): Promise<void> {
     await this.applySettings(chan);
     for (let attempt = 1; ; attempt++) {
