@@ -82,6 +82,19 @@ function deliveriesFrom(id: string, snapshot: Snapshot): Delivery[] {
   return withQuotesFirst({ event: 'completed', data: { applicationId: id, status: 'completed', quotes: snapshot.quotes, ...(best ? { bestOffer: best } : {}) } });
 }
 
+const UNREACHABLE = new Set(['SERVICE_NOT_FOUND', 'SERVICE_NOT_AVAILABLE']);
+
+/** From offers-stream; while no offers-stream node is up, from applications itself (same token check, same shape). */
+async function readSnapshot(broker: ServiceBroker, id: string, token: string): Promise<Snapshot> {
+  try {
+    return await broker.call<Snapshot, { id: string; token: string }>('offers-stream.snapshot', { id, token });
+  } catch (err) {
+    if (!UNREACHABLE.has((err as { type?: string }).type ?? '')) throw err;
+    const view = await broker.call<Snapshot, { id: string; token: string }>('applications.snapshot', { id, token });
+    return { status: view.status, deadline: view.deadline, quotes: view.quotes };
+  }
+}
+
 function parseSubscribe(request: unknown): { id: string; token: string } | { field: string } {
   const { id, token } = (typeof request === 'object' && request !== null ? request : {}) as { id?: unknown; token?: unknown };
   if (typeof id !== 'string') return { field: 'id' };
@@ -108,7 +121,7 @@ export function attachSocketGateway(server: http.Server, broker: ServiceBroker, 
     return [...ids].map((sid) => io.of('/').sockets.get(sid)).filter((s): s is Socket => s !== undefined);
   };
 
-  const snapshotOf = (id: string, token: string) => broker.call<Snapshot, { id: string; token: string }>('offers-stream.snapshot', { id, token });
+  const snapshotOf = (id: string, token: string) => readSnapshot(broker, id, token);
 
   io.on('connection', (socket: Socket) => {
     socket.data.deliveries = new SocketDeliveries();
