@@ -193,8 +193,10 @@ export function createApplicationsService(config: AppConfig, options: { redispat
       /** The deadline passed: every insurer still pending becomes `timeout`, then the application completes. */
       async expire(id: string) {
         const { timedOut, completed } = await this.store.expire(id, new Date().toISOString());
-        for (const quote of timedOut) this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+        // `completed` carries the timed-out quotes, and the gateway sends a socket every final quote
+        // of a `completed` before it: one event instead of eleven when hundreds fall due at once
         if (completed) this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
+        else for (const quote of timedOut) this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
       },
 
       async sweep() {

@@ -166,11 +166,8 @@ test('applications whose deadline passed while the node was down complete prompt
     const live = ids.filter((id) => log.completedOf(id).length > 0).length;
     console.log(`restart after the deadline: completed ${late.join(', ')} ms after the node was up; ${live} of ${ids.length} seen live, the rest in the snapshot`);
   }
-  // KNOWN PRODUCT BUG (fails here now and then, reported 2026-12-01): the restarted gateway takes
-  // Socket.IO connections before the applications service is up, and a `subscribe` in that moment
-  // is answered { ok: false, error: 404 "Service 'applications.snapshot' is not found." }: the
-  // client is told its application does not exist, re-subscribes no more, and never sees
-  // `completed` (services/gateway/socket.ts; ServiceNotFoundError becomes a 404 problem).
+  // a `subscribe` while the restarted node's applications service is not up yet must not be told
+  // the application does not exist: a part that is not up answers 503, and the client tries again
   expect(refusals).toEqual([]);
   for (const id of ids) {
     // completed once for the client: live after its re-subscription, or in that snapshot

@@ -113,10 +113,7 @@ test(`${CONCURRENT} requests at once with one key and different bodies: one appl
   expectProblem(await post(key, 'order-2', bodies.find((b) => b !== winnerBody) as Application), 409);
   await expectOnlyThisOneQuoted(key, winner.id, before);
 
-  // KNOWN PRODUCT BUG (fails here, reported 2026-12-01): a request that loses the race to record
-  // the key with a different body has already stored its application; remember() throws the 409
-  // before create() removes it (services/applications/applications.service.ts, idempotency.ts),
-  // so each such loser leaves an application that no insurer is asked about and that the sweep
-  // completes with every quote `timeout`, in this partner's list.
+  // a request that loses the race to record the key with a different body has already stored its
+  // application: it must remove it before answering 409 (it once did not, and every loser left one)
   expect(await partnerApplications(key)).toEqual({ total: 1, ids: [winner.id] });
 });
