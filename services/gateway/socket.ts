@@ -83,6 +83,7 @@ function deliveriesFrom(id: string, snapshot: Snapshot): Delivery[] {
 }
 
 const UNREACHABLE = new Set(['SERVICE_NOT_FOUND', 'SERVICE_NOT_AVAILABLE']);
+const SNAPSHOT_WAIT_MS = 5_000;
 
 /** From offers-stream; while no offers-stream node is up, from applications itself (same token check, same shape). */
 async function readSnapshot(broker: ServiceBroker, id: string, token: string): Promise<Snapshot> {
@@ -90,6 +91,8 @@ async function readSnapshot(broker: ServiceBroker, id: string, token: string): P
     return await broker.call<Snapshot, { id: string; token: string }>('offers-stream.snapshot', { id, token });
   } catch (err) {
     if (!UNREACHABLE.has((err as { type?: string }).type ?? '')) throw err;
+    // a node that is starting takes connections before its services are all up: give them a moment
+    await broker.waitForServices('applications', SNAPSHOT_WAIT_MS).catch(() => undefined);
     const view = await broker.call<Snapshot, { id: string; token: string }>('applications.snapshot', { id, token });
     return { status: view.status, deadline: view.deadline, quotes: view.quotes };
   }
