@@ -18,7 +18,7 @@ import { todayInMoscow } from '../../lib/dates';
 import type { Application } from '../../lib/application/types';
 import { sampleApplication } from '../unit/fixtures/application';
 import { freePorts, startNode, waitForHttp, type NodeProcess } from './processes';
-import type { ApiAnswer } from './system';
+import { DEMO_KEY, request } from './http';
 import { eventually } from './wait';
 
 const NATS_SERVER = '/usr/sbin/nats-server';
@@ -411,40 +411,10 @@ export class Cluster {
 // ---------------------------------------------------------------------------------------------
 // The outside surfaces: REST (CONTRACT §2), the sandbox (§6) and Socket.IO (§3)
 
-export const DEMO_KEY = 'demo-key';
+export { DEMO_KEY, request, type ApiOptions as RequestOptions } from './http';
 
 export function newApplication(): Application {
   return sampleApplication(todayInMoscow());
-}
-
-export interface RequestOptions {
-  /** X-Api-Key: DEMO_KEY unless given; null sends none. */
-  key?: string | null;
-  headers?: Record<string, string>;
-  timeoutMs?: number;
-}
-
-/** One HTTP request; `json` is undefined when the body is empty or not JSON. */
-export async function request(baseUrl: string, method: string, route: string, body?: unknown, options: RequestOptions = {}): Promise<ApiAnswer> {
-  const key = options.key === undefined ? DEMO_KEY : options.key;
-  const res = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: {
-      ...(key === null ? {} : { 'x-api-key': key }),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...options.headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json: json as ApiAnswer['json'], text };
 }
 
 export interface QuoteView {

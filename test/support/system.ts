@@ -13,6 +13,7 @@ import { servicesFor } from '../../services';
 import { createSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox/types';
 import { eventually } from './wait';
+import { DEMO_KEY, request, type ApiAnswer, type ApiOptions } from './http';
 import { TEST_SEED } from './random';
 
 export { eventually };
@@ -93,42 +94,11 @@ export async function listenSandbox(latencyScale = 0.02, seed = TEST_SEED): Prom
   return { sandbox, url };
 }
 
-export const DEMO_KEY = 'demo-key';
-
-/** What api() answers: `json` is undefined when the body is empty or not JSON. */
-export interface ApiAnswer {
-  status: number;
-  headers: Headers;
-  json: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  text: string;
-}
-
-export interface ApiOptions {
-  /** The X-Api-Key to send: DEMO_KEY unless given; null sends no X-Api-Key header at all. */
-  key?: string | null;
-  headers?: Record<string, string>;
-}
+export { DEMO_KEY, type ApiAnswer, type ApiOptions } from './http';
 
 /** One request to the gateway as a partner (DEMO_KEY unless `options.key` says otherwise). */
-export async function api(system: RunningSystem, method: string, route: string, body?: unknown, options: ApiOptions = {}): Promise<ApiAnswer> {
-  const key = options.key === undefined ? DEMO_KEY : options.key;
-  const res = await fetch(`${system.baseUrl}${route}`, {
-    method,
-    headers: {
-      ...(key === null ? {} : { 'x-api-key': key }),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...options.headers,
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json: json as ApiAnswer['json'], text };
+export function api(system: RunningSystem, method: string, route: string, body?: unknown, options: ApiOptions = {}): Promise<ApiAnswer> {
+  return request(system.baseUrl, method, route, body, options);
 }
 
 /** The application once completed, read as the partner of `key` (DEMO_KEY unless given). */
