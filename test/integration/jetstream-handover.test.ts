@@ -186,6 +186,13 @@ test('quote progress written by one worker is read by another, and outlives a NA
     await nats.restart();
     const after = await eventually(() => other.read(applicationId, 'tri-kita', Date.now() + 15_000), 15_000, 200);
     expect(after).toEqual(progress);
+
+    // written while NATS is down: the write is retried and lands once NATS is back
+    await nats.kill();
+    const later = { ...progress, externalId: 'ext-43' };
+    await one.write(applicationId, 'lastochka', later, Date.now() + 30_000);
+    await nats.restart();
+    expect(await eventually(() => other.read(applicationId, 'lastochka', Date.now() + 15_000), 20_000, 200)).toEqual(later);
   } finally {
     await Promise.all([one.close(), other.close()]);
   }

@@ -54,19 +54,22 @@ export class NatsKvProgress implements QuoteProgressStore {
     }
   }
 
+  /** Resolves once the first attempt has landed or failed; a failed one is retried in the background. */
   async write(applicationId: string, insurerCode: string, progress: QuoteProgress, untilMs: number): Promise<void> {
     const key = progressKey(applicationId, insurerCode);
     const value = codec.encode(progress);
-    const attempt = (): void => {
-      this.kv.put(key, value).catch((err: unknown) => {
+    const attempt = async (): Promise<void> => {
+      try {
+        await this.kv.put(key, value);
+      } catch (err) {
         if (this.closed || Date.now() + RETRY_MS >= untilMs) {
           this.logger.warn(`recording quote progress of ${key} failed: ${(err as Error).message}`);
           return;
         }
-        setTimeout(attempt, RETRY_MS).unref();
-      });
+        setTimeout(() => void attempt(), RETRY_MS).unref();
+      }
     };
-    attempt();
+    await attempt();
   }
 
   async close(): Promise<void> {

@@ -12,7 +12,7 @@ export interface QuoteProgressStore {
    * `untilMs` (the deadline): "unknown" must not be taken for "nothing", or the quote is created twice.
    */
   read(applicationId: string, insurerCode: string, untilMs: number): Promise<QuoteProgress | undefined>;
-  /** Resolves at once; a write the store cannot take now is retried in the background until `untilMs`. */
+  /** Resolves once the write landed, or failed once: a write the store cannot take now is retried in the background until `untilMs`. */
   write(applicationId: string, insurerCode: string, progress: QuoteProgress, untilMs: number): Promise<void>;
   close(): Promise<void>;
 }
