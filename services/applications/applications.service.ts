@@ -20,7 +20,7 @@ import { applicationView, completedEvent, createdAnswer, tokenMatches } from './
 
 /** Applications the deadline sweep takes per query, and how many it expires at once. */
 const SWEEP_BATCH = 500;
-const SWEEP_CONCURRENCY = 32;
+const SWEEP_CONCURRENCY = 8;
 
 interface CreateParams {
   application: unknown;
@@ -34,6 +34,7 @@ interface Vars {
   idempotency: IdempotencyRecords;
   sweepTimer?: NodeJS.Timeout;
   sweepRun?: Promise<void>;
+  expiryTimers: Map<string, NodeJS.Timeout>; // applications due before the next sweep, expired at their deadline
 }
 
 type ApplicationsService = Service & Vars & Methods;
@@ -44,6 +45,7 @@ interface Methods {
   expire(this: ApplicationsService, id: string): Promise<void>;
   sweep(this: ApplicationsService): Promise<void>;
   expireDue(this: ApplicationsService): Promise<void>;
+  expireAt(this: ApplicationsService, id: string, deadlineMs: number): void;
   resume(this: ApplicationsService): Promise<void>;
 }
 
@@ -205,18 +207,35 @@ export function createApplicationsService(config: AppConfig, options: { redispat
         await this.sweepRun;
       },
 
-      /** Expires every application past its deadline; another node may sweep too: the store lets one of us complete each. */
+      /**
+       * Expires every application past its deadline, and sets a timer for each one due before the
+       * next sweep, so that it is expired at its deadline rather than up to a sweep interval later.
+       * Another node may sweep too: the store lets one of us complete each.
+       */
       async expireDue() {
         try {
           for (;;) {
-            const due = await this.store.dueIds(Date.now(), SWEEP_BATCH);
-            const failures = await forEachAtMost(due, SWEEP_CONCURRENCY, (id) => this.expire(id));
+            const now = Date.now();
+            const due = await this.store.due(now + config.deadlineSweepMs, SWEEP_BATCH);
+            const past = due.filter((d) => d.deadlineMs <= now).map((d) => d.id);
+            for (const soon of due) if (soon.deadlineMs > now) this.expireAt(soon.id, soon.deadlineMs);
+            const failures = await forEachAtMost(past, SWEEP_CONCURRENCY, (id) => this.expire(id));
             for (const { item, error } of failures) this.logger.error(`expiring application ${item} failed`, error);
-            if (failures.length > 0 || due.length < SWEEP_BATCH) return;
+            if (failures.length > 0 || past.length < SWEEP_BATCH) return;
           }
         } catch (err) {
           this.logger.error('deadline sweep failed', err);
         }
+      },
+
+      expireAt(id: string, deadlineMs: number) {
+        if (this.expiryTimers.has(id)) return;
+        const timer = setTimeout(() => {
+          this.expire(id)
+            .catch((err: unknown) => this.logger.error(`expiring application ${id} failed`, err))
+            .finally(() => this.expiryTimers.delete(id));
+        }, deadlineMs - Date.now());
+        this.expiryTimers.set(id, timer);
       },
 
       /** Without a durable broker the in-flight requests died with the process: ask again what is still open. */
@@ -237,6 +256,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
     created(this: ApplicationsService) {
       this.store = createApplicationStore(config, this);
       this.idempotency = new IdempotencyRecords(this.store.idempotency, config.idempotencyTtlMs);
+      this.expiryTimers = new Map();
     },
 
     async started(this: ApplicationsService) {
@@ -246,6 +266,8 @@ export function createApplicationsService(config: AppConfig, options: { redispat
 
     async stopped(this: ApplicationsService) {
       clearInterval(this.sweepTimer);
+      for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+      this.expiryTimers.clear();
       await this.sweepRun; // a sweep under way finishes before the store closes
       await this.store.close();
     },

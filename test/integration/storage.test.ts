@@ -133,7 +133,7 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
     expect(expired.completed?.status).toBe('completed');
   });
 
-  test('dueIds: quoting applications at or past their deadline, earliest first, at most `limit`', async () => {
+  test('due: quoting applications with their deadline at or before `untilMs`, earliest first, at most `limit`', async () => {
     // deadlines in 1970, so that no other case's application is due at this `now`
     const ids = ['d3', 'd1', 'd2', 'future', 'done'].map(uniqueId);
     const [d3, d1, d2, future, done] = ids;
@@ -144,9 +144,9 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
     await store.insert(quotingDoc(done, ['alpha'], { deadlineMs: 500 }));
     await store.expire(done, new Date().toISOString());
 
-    expect(await store.dueIds(3_000, 10)).toEqual([d1, d2, d3]);
-    expect(await store.dueIds(3_000, 2)).toEqual([d1, d2]);
-    expect(await store.dueIds(999, 10)).toEqual([]);
+    expect(await store.due(3_000, 10)).toEqual([{ id: d1, deadlineMs: 1_000 }, { id: d2, deadlineMs: 2_000 }, { id: d3, deadlineMs: 3_000 }]);
+    expect((await store.due(3_000, 2)).map((d) => d.id)).toEqual([d1, d2]);
+    expect(await store.due(999, 10)).toEqual([]);
     for (const id of [d1, d2, d3, future]) await store.expire(id, new Date().toISOString());
   });
 

@@ -19,6 +19,7 @@ import {
   type IdempotencyRecord,
   type IdempotencyStore,
   type PartnerPage,
+  type Due,
 } from './types';
 
 /** An application as a document: `_id`, and the number of quotes still pending. */
@@ -127,9 +128,9 @@ export class DocumentStore implements ApplicationStore {
     }
   }
 
-  async dueIds(nowMs: number, limit: number): Promise<string[]> {
-    const due: CursorOptions = { query: { status: 'quoting', deadlineMs: { $lte: nowMs } }, sort: ['deadlineMs'], limit };
-    return asApplications(await this.collections.applications.find(due)).map((doc) => doc._id);
+  async due(untilMs: number, limit: number): Promise<Due[]> {
+    const due: CursorOptions = { query: { status: 'quoting', deadlineMs: { $lte: untilMs } }, sort: ['deadlineMs'], limit };
+    return asApplications(await this.collections.applications.find(due)).map((doc) => ({ id: doc._id, deadlineMs: doc.deadlineMs }));
   }
 
   async open(nowMs: number): Promise<ApplicationDoc[]> {

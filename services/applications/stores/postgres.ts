@@ -41,6 +41,7 @@ import {
   type IdempotencyRecord,
   type IdempotencyStore,
   type PartnerPage,
+  type Due,
 } from './types';
 
 // JSON goes to the server as text cast to json: a parameter typed json would be encoded once more
@@ -202,10 +203,10 @@ export class PostgresStore implements ApplicationStore {
     return completed ? { timedOut: result.timed_out, completed } : { timedOut: result.timed_out };
   }
 
-  async dueIds(nowMs: number, limit: number): Promise<string[]> {
-    const rows = await this.sql<{ id: string }[]>`
-      SELECT id FROM applications WHERE status = 'quoting' AND deadline_ms <= ${nowMs} ORDER BY deadline_ms LIMIT ${limit}`;
-    return rows.map((row) => row.id);
+  async due(untilMs: number, limit: number): Promise<Due[]> {
+    const rows = await this.sql<{ id: string; deadline_ms: string | number }[]>`
+      SELECT id, deadline_ms FROM applications WHERE status = 'quoting' AND deadline_ms <= ${untilMs} ORDER BY deadline_ms LIMIT ${limit}`;
+    return rows.map((row) => ({ id: row.id, deadlineMs: Number(row.deadline_ms) }));
   }
 
   async open(nowMs: number): Promise<ApplicationDoc[]> {

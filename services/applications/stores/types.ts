@@ -37,6 +37,11 @@ export interface Expired {
   completed?: ApplicationDoc;
 }
 
+export interface Due {
+  id: string;
+  deadlineMs: number;
+}
+
 export interface PartnerPage {
   items: ApplicationDoc[]; // newest first
   total: number;
@@ -72,8 +77,8 @@ export interface ApplicationStore {
   /** The deadline passed: every quote still pending becomes `timeout`, and the application completes. */
   expire(id: string, at: string): Promise<Expired>;
 
-  /** Ids of applications still quoting whose deadline is at or before `nowMs`, earliest first. */
-  dueIds(nowMs: number, limit: number): Promise<string[]>;
+  /** Applications still quoting whose deadline is at or before `untilMs`, earliest first. */
+  due(untilMs: number, limit: number): Promise<Due[]>;
 
   /** Applications still quoting whose deadline is after `nowMs`. */
   open(nowMs: number): Promise<ApplicationDoc[]>;
