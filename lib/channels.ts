@@ -19,10 +19,9 @@ export type QuoteSettled = Quote;
 export const APPLICATION_QUOTE_EVENT = 'application.quote';
 export const APPLICATION_COMPLETED_EVENT = 'application.completed';
 
-/** offers-stream → every gateway node: deliver to the sockets of one room that this node holds. */
+/** offers-stream → every gateway node: deliver to the sockets this node holds for the application of `data`. */
 export const SOCKET_PUSH_EVENT = 'socket.push';
 export interface SocketPush {
-  room: string;
   event: 'quote' | 'completed';
   data: unknown;
 }

@@ -115,3 +115,9 @@ export class BusUnavailableError extends Errors.MoleculerRetryableError {
     super('The system cannot take this request right now; please try again in a few seconds', 503, ErrorType.busUnavailable, { channel, cause });
   }
 }
+
+/** Moleculer's errors for a part of the system that is not up (yet, or any more): an outage to retry. */
+export function isPartUnreachable(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return type === 'SERVICE_NOT_FOUND' || type === 'SERVICE_NOT_AVAILABLE';
+}

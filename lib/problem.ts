@@ -3,6 +3,7 @@
  * Unknown errors become a 500 without internals; everything a client caused is a 4xx.
  */
 import type { FieldError } from './application/types';
+import { isPartUnreachable } from './errors';
 
 export interface Problem {
   type: string;
@@ -38,8 +39,6 @@ const SLUGS: Record<string, string> = {
   RATE_LIMITED: 'rate-limited',
   BUS_UNAVAILABLE: 'service-unavailable',
 };
-
-const UNREACHABLE_PARTS: ReadonlySet<string> = new Set(['SERVICE_NOT_FOUND', 'SERVICE_NOT_AVAILABLE']);
 
 /** 5xx whose message was written for the caller (no internals in it), so it is shown as the detail. */
 const SAFE_SERVER_DETAIL: ReadonlySet<string> = new Set(['BUS_UNAVAILABLE']);
@@ -78,7 +77,7 @@ export function toProblem(error: unknown): Problem {
   if (status === 422) status = 400;
   // a part of the system that is not up (yet, or any more) is our outage, not an unknown resource:
   // Moleculer says 404 for a service it cannot find, the caller should hear "try again"
-  if (UNREACHABLE_PARTS.has(type)) status = 503;
+  if (isPartUnreachable(err)) status = 503;
   if (type === 'entity.parse.failed' || type === 'INVALID_REQUEST_BODY') status = 400;
   if (type === 'entity.too.large') status = 413;
 

@@ -69,11 +69,6 @@ export function keepHolding(raw: unknown, settings: Pick<ClusterSettings, 'heart
   return () => clearInterval(timer);
 }
 
-/** A publish without retries (the in-memory adapter cannot fail). */
-export function sendToChannel(broker: ServiceBroker, channelName: string, payload: unknown): Promise<void> {
-  return (broker as ServiceBroker & ChannelsBroker).sendToChannel(channelName, payload);
-}
-
 /**
  * Channel options for a cluster: JetStream redelivers a message whose holder has not signalled
  * within the ack wait, and gives one up only after many deliveries (a handed-back quote counts).

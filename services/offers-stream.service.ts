@@ -6,7 +6,7 @@
  * cluster repeats is harmless.
  */
 import type { Context, Service, ServiceSchema } from 'moleculer';
-import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, SOCKET_PUSH_EVENT, applicationRoom, type SocketPush } from '../lib/channels';
+import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, SOCKET_PUSH_EVENT, type SocketPush } from '../lib/channels';
 import type { Quote } from '../lib/quotes/types';
 
 export interface Snapshot {
@@ -15,8 +15,8 @@ export interface Snapshot {
   quotes: Quote[];
 }
 
-function push(svc: Service, applicationId: string, event: SocketPush['event'], data: unknown): void {
-  const message: SocketPush = { room: applicationRoom(applicationId), event, data };
+function push(svc: Service, event: SocketPush['event'], data: unknown): void {
+  const message: SocketPush = { event, data };
   svc.broker.broadcast(SOCKET_PUSH_EVENT, message, { groups: ['gateway'] });
 }
 
@@ -37,10 +37,10 @@ export function createOffersStreamService(): ServiceSchema {
 
     events: {
       [APPLICATION_QUOTE_EVENT](this: Service, ctx: Context<Quote>) {
-        push(this, ctx.params.applicationId, 'quote', ctx.params);
+        push(this, 'quote', ctx.params);
       },
       [APPLICATION_COMPLETED_EVENT](this: Service, ctx: Context<{ applicationId: string }>) {
-        push(this, ctx.params.applicationId, 'completed', ctx.params);
+        push(this, 'completed', ctx.params);
       },
     },
   };

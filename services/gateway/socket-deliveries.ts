@@ -85,8 +85,4 @@ export class SocketDeliveries {
   hasCompleted(applicationId: string): boolean {
     return this.byApplication.get(applicationId)?.completed ?? false;
   }
-
-  forget(applicationId: string): void {
-    this.byApplication.delete(applicationId);
-  }
 }

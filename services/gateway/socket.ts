@@ -15,6 +15,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { ServiceBroker } from 'moleculer';
 import { applicationRoom, type SocketPush } from '../../lib/channels';
 import { toProblem } from '../../lib/problem';
+import { isPartUnreachable } from '../../lib/errors';
 import { clientAddress, type TrustedProxies } from '../../lib/client-address';
 import { bestOffer } from '../../lib/quotes/view';
 import type { Quote } from '../../lib/quotes/types';
@@ -82,7 +83,6 @@ function deliveriesFrom(id: string, snapshot: Snapshot): Delivery[] {
   return withQuotesFirst({ event: 'completed', data: { applicationId: id, status: 'completed', quotes: snapshot.quotes, ...(best ? { bestOffer: best } : {}) } });
 }
 
-const UNREACHABLE = new Set(['SERVICE_NOT_FOUND', 'SERVICE_NOT_AVAILABLE']);
 const SNAPSHOT_WAIT_MS = 5_000;
 
 /** From offers-stream; while no offers-stream node is up, from applications itself (same token check, same shape). */
@@ -90,7 +90,7 @@ async function readSnapshot(broker: ServiceBroker, id: string, token: string): P
   try {
     return await broker.call<Snapshot, { id: string; token: string }>('offers-stream.snapshot', { id, token });
   } catch (err) {
-    if (!UNREACHABLE.has((err as { type?: string }).type ?? '')) throw err;
+    if (!isPartUnreachable(err)) throw err;
     // a node that is starting takes connections before its services are all up: give them a moment
     await broker.waitForServices('applications', SNAPSHOT_WAIT_MS).catch(() => undefined);
     const view = await broker.call<Snapshot, { id: string; token: string }>('applications.snapshot', { id, token });
