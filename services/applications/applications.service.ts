@@ -14,13 +14,13 @@ import type { Quote } from '../../lib/quotes/types';
 import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
 import { createApplicationStore, type ApplicationStore } from './stores';
 import { newApplication, pendingInsurers, quoteRequest } from './new-application';
-import { forEachAtMost } from '../../lib/for-each-at-most';
+import { ExpiryTimers } from './expiry-timers';
 import { IdempotencyRecords } from './idempotency';
 import { applicationView, completedEvent, createdAnswer, tokenMatches } from './views';
 
-/** Applications the deadline sweep takes per query, and how many it expires at once. */
+/** Applications the deadline sweep takes per query, and how many go to the store in one expiry. */
 const SWEEP_BATCH = 500;
-const SWEEP_CONCURRENCY = 8;
+const EXPIRY_BATCH = 250;
 
 interface CreateParams {
   application: unknown;
@@ -34,7 +34,7 @@ interface Vars {
   idempotency: IdempotencyRecords;
   sweepTimer?: NodeJS.Timeout;
   sweepRun?: Promise<void>;
-  expiryTimers: Map<string, NodeJS.Timeout>; // applications due before the next sweep, expired at their deadline
+  expiryTimers: ExpiryTimers;
 }
 
 type ApplicationsService = Service & Vars & Methods;
@@ -42,10 +42,9 @@ type ApplicationsService = Service & Vars & Methods;
 interface Methods {
   completeIfSettled(this: ApplicationsService, id: string): Promise<void>;
   retell(this: ApplicationsService, id: string, insurerCode: string): Promise<void>;
-  expire(this: ApplicationsService, id: string): Promise<void>;
+  expire(this: ApplicationsService, ids: string[]): Promise<void>;
   sweep(this: ApplicationsService): Promise<void>;
   expireDue(this: ApplicationsService): Promise<void>;
-  expireAt(this: ApplicationsService, id: string, deadlineMs: number): void;
   resume(this: ApplicationsService): Promise<void>;
 }
 
@@ -193,12 +192,13 @@ export function createApplicationsService(config: AppConfig, options: { redispat
       },
 
       /** The deadline passed: every insurer still pending becomes `timeout`, then the application completes. */
-      async expire(id: string) {
-        const { timedOut, completed } = await this.store.expire(id, new Date().toISOString());
-        // `completed` carries the timed-out quotes, and the gateway sends a socket every final quote
-        // of a `completed` before it: one event instead of eleven when hundreds fall due at once
-        if (completed) this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
-        else for (const quote of timedOut) this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+      async expire(ids: string[]) {
+        for (const { timedOut, completed } of await this.store.expireAll(ids, new Date().toISOString())) {
+          // `completed` carries the timed-out quotes, and the gateway sends a socket every final quote
+          // of a `completed` before it: one event instead of eleven when hundreds fall due at once
+          if (completed) this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
+          else for (const quote of timedOut) this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+        }
       },
 
       async sweep() {
@@ -218,24 +218,13 @@ export function createApplicationsService(config: AppConfig, options: { redispat
             const now = Date.now();
             const due = await this.store.due(now + config.deadlineSweepMs, SWEEP_BATCH);
             const past = due.filter((d) => d.deadlineMs <= now).map((d) => d.id);
-            for (const soon of due) if (soon.deadlineMs > now) this.expireAt(soon.id, soon.deadlineMs);
-            const failures = await forEachAtMost(past, SWEEP_CONCURRENCY, (id) => this.expire(id));
-            for (const { item, error } of failures) this.logger.error(`expiring application ${item} failed`, error);
-            if (failures.length > 0 || past.length < SWEEP_BATCH) return;
+            for (const soon of due) if (soon.deadlineMs > now) this.expiryTimers.at(soon.id, soon.deadlineMs);
+            for (let i = 0; i < past.length; i += EXPIRY_BATCH) await this.expire(past.slice(i, i + EXPIRY_BATCH));
+            if (past.length < SWEEP_BATCH) return;
           }
         } catch (err) {
           this.logger.error('deadline sweep failed', err);
         }
-      },
-
-      expireAt(id: string, deadlineMs: number) {
-        if (this.expiryTimers.has(id)) return;
-        const timer = setTimeout(() => {
-          this.expire(id)
-            .catch((err: unknown) => this.logger.error(`expiring application ${id} failed`, err))
-            .finally(() => this.expiryTimers.delete(id));
-        }, deadlineMs - Date.now());
-        this.expiryTimers.set(id, timer);
       },
 
       /** Without a durable broker the in-flight requests died with the process: ask again what is still open. */
@@ -256,7 +245,10 @@ export function createApplicationsService(config: AppConfig, options: { redispat
     created(this: ApplicationsService) {
       this.store = createApplicationStore(config, this);
       this.idempotency = new IdempotencyRecords(this.store.idempotency, config.idempotencyTtlMs);
-      this.expiryTimers = new Map();
+      this.expiryTimers = new ExpiryTimers(
+        (ids) => this.expire(ids),
+        (ids, err) => this.logger.error(`expiring ${ids.length} application(s) failed; the next sweep tries again`, err),
+      );
     },
 
     async started(this: ApplicationsService) {
@@ -266,7 +258,6 @@ export function createApplicationsService(config: AppConfig, options: { redispat
 
     async stopped(this: ApplicationsService) {
       clearInterval(this.sweepTimer);
-      for (const timer of this.expiryTimers.values()) clearTimeout(timer);
       this.expiryTimers.clear();
       await this.sweepRun; // a sweep under way finishes before the store closes
       await this.store.close();

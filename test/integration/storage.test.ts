@@ -124,6 +124,62 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
     expect(results.flatMap((r) => r.timedOut.map((q) => q.insurer.code)).sort()).toEqual(codes);
   });
 
+  test('expireAll: many at once, each as expire would, in the order asked; what is not quoting is left alone', async () => {
+    const at = new Date().toISOString();
+    const ids = Array.from({ length: 40 }, (_, i) => uniqueId(`expire-all-${i}`));
+    // three different pending sets among them, one with nothing pending, one already completed
+    for (const id of ids) await store.insert(quotingDoc(id, ['alpha', 'beta', 'gamma']));
+    for (const [i, id] of ids.entries()) if (i % 3 === 1) await store.settleQuote(offer(id, 'alpha', 100 + i));
+    for (const [i, id] of ids.entries()) if (i % 3 === 2) await store.settleQuote({ ...offer(id, 'gamma', 0), status: 'declined', reason: 'отказ' });
+    for (const code of ['alpha', 'beta', 'gamma']) await store.settleQuote({ ...offer(ids[0], code, 0), status: 'declined', reason: 'отказ' });
+    await store.expire(ids[3], at);
+    const unknown = uniqueId('expire-all-unknown');
+
+    const asked = [unknown, ...ids, ids[5], 'not an id\u0000'];
+    const results = await store.expireAll(asked, at);
+    expect(results).toHaveLength(asked.length);
+    expect(results[0]).toEqual({ timedOut: [] });
+    expect(results[asked.length - 1]).toEqual({ timedOut: [] });
+    for (const [i, id] of ids.entries()) {
+      const result = results[i + 1];
+      if (i === 3) {
+        expect(result).toEqual({ timedOut: [] });
+        continue;
+      }
+      const settled = i === 0 ? ['alpha', 'beta', 'gamma'] : i % 3 === 1 ? ['alpha'] : i % 3 === 2 ? ['gamma'] : [];
+      const timedOutCodes = ['alpha', 'beta', 'gamma'].filter((code) => !settled.includes(code));
+      expect({ id, timedOut: result.timedOut.map((q) => q.insurer.code).sort() }).toEqual({ id, timedOut: timedOutCodes });
+      for (const quote of result.timedOut) expect(quote).toEqual(timedOutQuote(quotingDoc(id, [quote.insurer.code]).quotes[quote.insurer.code], at));
+      expect(result.completed).toMatchObject({ id, status: 'completed', completedAt: at });
+      expect(await store.find(id)).toEqual(result.completed);
+    }
+    // an id asked twice is expired once
+    expect(results[asked.length - 2]).toEqual(results[6]);
+    expect(await store.expireAll(ids, at)).toEqual(ids.map(() => ({ timedOut: [] })));
+  });
+
+  test('expireAll raced with itself and with answers: each application completes once, each quote settles or times out once', async () => {
+    const codes = ['a', 'b', 'c'];
+    const ids = Array.from({ length: 30 }, (_, i) => uniqueId(`expire-all-race-${i}`));
+    for (const id of ids) await store.insert(quotingDoc(id, codes));
+    const at = new Date().toISOString();
+    const [first, second, answers] = await Promise.all([
+      store.expireAll(ids, at),
+      engine.peer.expireAll([...ids].reverse(), at),
+      Promise.all(ids.map((id, i) => (i % 2 ? engine.peer : store).settleQuote(offer(id, 'b', 500 + i)))),
+    ]);
+    for (const [i, id] of ids.entries()) {
+      const mine = first[i];
+      const theirs = second[ids.length - 1 - i];
+      expect({ id, completions: [mine, theirs].filter((r) => r.completed).length }).toEqual({ id, completions: 1 });
+      const timedOut = [...mine.timedOut, ...theirs.timedOut].map((q) => q.insurer.code).sort();
+      expect({ id, timedOut }).toEqual({ id, timedOut: answers[i] ? ['a', 'c'] : codes });
+      const stored = await store.find(id);
+      expect(stored?.quotes.b.status).toBe(answers[i] ? 'offer' : 'timeout');
+      expect(stored).toEqual(mine.completed ?? theirs.completed);
+    }
+  });
+
   test('an application with nothing pending expires without timeouts', async () => {
     const id = uniqueId('expire-settled');
     await store.insert(quotingDoc(id, ['alpha']));

@@ -8,11 +8,13 @@
  * whether this call made it. A `pending` counter kept with every quote transition lets completion
  * check "nothing pending" in the same atomic filter.
  */
+import crypto from 'node:crypto';
 import type { CursorOptions, DbAdapter } from 'moleculer-db';
 import type { Quote } from '../../../lib/quotes/types';
 import {
   isPlausibleId,
   timedOutQuote,
+  TIMEOUT_REASON,
   type ApplicationDoc,
   type ApplicationStore,
   type Expired,
@@ -26,6 +28,7 @@ import {
 interface StoredApplication extends Omit<ApplicationDoc, 'id'> {
   _id: string;
   pending: number;
+  expiredBy?: string; // which expiry call completed it (see expireAll)
 }
 
 interface StoredIdempotency extends Omit<IdempotencyRecord, 'id'> {
@@ -46,18 +49,58 @@ function toStored({ id, ...rest }: ApplicationDoc): StoredApplication {
   return { _id: id, ...rest, pending };
 }
 
+/** An insurer code becomes part of a field path (`quotes.<code>.status`): no dots, no `$`. */
+const FIELD_SAFE_CODE = /^[\w-]{1,64}$/;
+
 function fromStored(stored: StoredApplication): ApplicationDoc {
-  const { _id, pending: _pending, ...rest } = stored;
+  const { _id, pending: _pending, expiredBy: _expiredBy, ...rest } = stored;
   return { id: _id, ...rest };
+}
+
+/** Applications still quoting with the same insurers pending (codes sorted), expired by one update. */
+interface PendingGroup {
+  codes: string[];
+  applications: StoredApplication[];
+}
+
+function byPendingInsurers(quoting: StoredApplication[]): PendingGroup[] {
+  const groups = new Map<string, PendingGroup>();
+  for (const stored of quoting) {
+    const codes = Object.values(stored.quotes)
+      .filter((q) => q.status === 'pending')
+      .map((q) => q.insurer.code)
+      .sort();
+    if (!codes.every((code) => FIELD_SAFE_CODE.test(code))) continue; // never stored by us; left to the caller to see as not expired
+    const key = codes.join(' ');
+    const group = groups.get(key);
+    if (group) group.applications.push(stored);
+    else groups.set(key, { codes, applications: [stored] });
+  }
+  return [...groups.values()];
+}
+
+/** What the update of `completeGroup` made of `stored`. */
+function expiredFrom(stored: StoredApplication, codes: readonly string[], at: string): Expired {
+  const quotes = { ...stored.quotes };
+  const timedOut = codes.map((code) => timedOutQuote(stored.quotes[code], at));
+  for (const quote of timedOut) quotes[quote.insurer.code] = quote;
+  return { timedOut, completed: fromStored({ ...stored, quotes, status: 'completed', completedAt: at, pending: 0 }) };
+}
+
+/**
+ * A filter for one application (or a few) still quoting. NeDB takes a query's candidates from one
+ * index, the last field it can use, plain values before `$in`: with `_id` last and `status` asked
+ * with `$in`, it reads the documents named, not every application still quoting (which it did,
+ * for every settle, while `status` came after `_id`). MongoDB plans for itself.
+ */
+function quotingById(id: string | { $in: string[] }, conditions: Record<string, unknown> = {}): Record<string, unknown> {
+  return { status: { $in: ['quoting'] }, ...conditions, _id: id };
 }
 
 // DbAdapter answers plain objects; these name what this store put there
 const asApplication = (found: object | null): StoredApplication | undefined => (found ? (found as StoredApplication) : undefined);
 const asApplications = (found: object[]): StoredApplication[] => found as StoredApplication[];
 const asIdempotency = (found: object | null): StoredIdempotency | undefined => (found ? (found as StoredIdempotency) : undefined);
-
-/** An insurer code becomes part of a field path (`quotes.<code>.status`): no dots, no `$`. */
-const FIELD_SAFE_CODE = /^[\w-]{1,64}$/;
 
 export class DocumentStore implements ApplicationStore {
   readonly idempotency: IdempotencyStore;
@@ -97,7 +140,7 @@ export class DocumentStore implements ApplicationStore {
     const code = quote.insurer.code;
     if (!isPlausibleId(quote.applicationId) || !FIELD_SAFE_CODE.test(code) || quote.status === 'pending') return false;
     const changed = await this.collections.applications.updateMany(
-      { _id: quote.applicationId, status: 'quoting', [`quotes.${code}.status`]: 'pending' },
+      quotingById(quote.applicationId, { [`quotes.${code}.status`]: 'pending' }),
       { $set: { [`quotes.${code}`]: quote }, $inc: { pending: -1 } },
     );
     return changed === 1;
@@ -108,24 +151,52 @@ export class DocumentStore implements ApplicationStore {
     return this.flipToCompleted(id, completedAt, { pending: 0 });
   }
 
-  /**
-   * One read and one update per application, however many quotes are still pending: the filter pins
-   * the pending count that was read, and since only a settle changes it (downwards), an unchanged
-   * count means the same quotes are still pending. An answer landing in between is simply read again.
-   */
   async expire(id: string, at: string): Promise<Expired> {
-    for (;;) {
-      const stored = await this.findStored(id);
-      if (!stored || stored.status !== 'quoting') return { timedOut: [] };
-      const timedOut = Object.values(stored.quotes).filter((q) => q.status === 'pending').map((q) => timedOutQuote(q, at));
-      const set: Record<string, unknown> = { status: 'completed', completedAt: at, pending: 0 };
-      for (const quote of timedOut) set[`quotes.${quote.insurer.code}`] = quote;
-      const changed = await this.collections.applications.updateMany({ _id: id, status: 'quoting', pending: stored.pending }, { $set: set });
-      if (changed !== 1) continue;
-      const quotes = { ...stored.quotes };
-      for (const quote of timedOut) quotes[quote.insurer.code] = quote;
-      return { timedOut, completed: fromStored({ ...stored, quotes, status: 'completed', completedAt: at, pending: 0 }) };
+    const [expired] = await this.expireAll([id], at);
+    return expired;
+  }
+
+  /**
+   * One read for all of them, and one update for each set of insurers still pending: hundreds due
+   * together cost a few queued operations (and NeDB appends), not two each. The filter pins the
+   * pending set that was read: a quote never returns to pending, so if those are all still pending
+   * the set is unchanged. An answer that lands in between leaves its application unmatched, and that
+   * one is read again (each application can change only as often as it has insurers). A token
+   * in the update tells which applications this call completed when another node expired some too.
+   */
+  async expireAll(ids: readonly string[], at: string): Promise<Expired[]> {
+    const results = new Map<string, Expired>();
+    let remaining = [...new Set(ids.filter(isPlausibleId))];
+    while (remaining.length > 0) {
+      const quoting = asApplications(await this.collections.applications.find({ query: quotingById({ $in: remaining }) }));
+      const again: string[] = [];
+      for (const group of byPendingInsurers(quoting)) {
+        const completed = await this.completeGroup(group, at);
+        for (const stored of group.applications) {
+          if (completed.has(stored._id)) results.set(stored._id, expiredFrom(stored, group.codes, at));
+          else again.push(stored._id);
+        }
+      }
+      remaining = again;
     }
+    return ids.map((id) => results.get(id) ?? { timedOut: [] });
+  }
+
+  /** The ids of `group` this call completed. */
+  private async completeGroup(group: PendingGroup, at: string): Promise<Set<string>> {
+    const ids = group.applications.map((a) => a._id);
+    const token = crypto.randomUUID();
+    const pinned: Record<string, unknown> = {};
+    const set: Record<string, unknown> = { status: 'completed', completedAt: at, pending: 0, expiredBy: token };
+    for (const code of group.codes) {
+      pinned[`quotes.${code}.status`] = 'pending';
+      Object.assign(set, { [`quotes.${code}.status`]: 'timeout', [`quotes.${code}.reason`]: TIMEOUT_REASON, [`quotes.${code}.at`]: at });
+    }
+    const changed = await this.collections.applications.updateMany(quotingById({ $in: ids }, pinned), { $set: set });
+    if (changed === ids.length) return new Set(ids);
+    if (changed === 0) return new Set();
+    const ours = asApplications(await this.collections.applications.find({ query: { expiredBy: token, _id: { $in: ids } } }));
+    return new Set(ours.map((a) => a._id));
   }
 
   async due(untilMs: number, limit: number): Promise<Due[]> {
@@ -152,7 +223,7 @@ export class DocumentStore implements ApplicationStore {
 
   /** Once the flip is ours the application can no longer change, so reading it afterwards gives its final state. */
   private async flipToCompleted(id: string, completedAt: string, condition: { pending?: 0 } = {}): Promise<ApplicationDoc | undefined> {
-    const changed = await this.collections.applications.updateMany({ _id: id, status: 'quoting', ...condition }, { $set: { status: 'completed', completedAt } });
+    const changed = await this.collections.applications.updateMany(quotingById(id, condition), { $set: { status: 'completed', completedAt } });
     if (changed !== 1) return undefined;
     return this.find(id);
   }

@@ -31,6 +31,7 @@
 import postgres from 'postgres';
 import type { Application } from '../../../lib/application/types';
 import type { InsurerRef, Quote } from '../../../lib/quotes/types';
+import { forEachAtMost } from '../../../lib/for-each-at-most';
 import { migrate } from './postgres-schema';
 import {
   isPlausibleId,
@@ -53,6 +54,9 @@ import {
  * server's default max_connections (100) must fit together.
  */
 const POOL_SIZE = 10;
+
+/** Expiries run at once by `expireAll`: fewer than the pool, so settles still find a connection. */
+const EXPIRE_CONCURRENCY = 8;
 
 /** What never changes after insert, stored as one JSON value. */
 interface ApplicationBody {
@@ -201,6 +205,16 @@ export class PostgresStore implements ApplicationStore {
     // read after commit: this statement's snapshot may predate answers settled while it waited for the lock
     const completed = await this.find(id);
     return completed ? { timedOut: result.timed_out, completed } : { timedOut: result.timed_out };
+  }
+
+  /** Row locks make each expiry its own short transaction; a few run at once over the pool's connections. */
+  async expireAll(ids: readonly string[], at: string): Promise<Expired[]> {
+    const results = new Map<string, Expired>();
+    const failures = await forEachAtMost([...new Set(ids)], EXPIRE_CONCURRENCY, async (id) => {
+      results.set(id, await this.expire(id, at));
+    });
+    if (failures.length > 0) throw failures[0].error;
+    return ids.map((id) => results.get(id) ?? { timedOut: [] });
   }
 
   async due(untilMs: number, limit: number): Promise<Due[]> {

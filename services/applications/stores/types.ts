@@ -77,6 +77,9 @@ export interface ApplicationStore {
   /** The deadline passed: every quote still pending becomes `timeout`, and the application completes. */
   expire(id: string, at: string): Promise<Expired>;
 
+  /** `expire` for many applications due together, answered in the order of `ids`; cheaper than one by one. */
+  expireAll(ids: readonly string[], at: string): Promise<Expired[]>;
+
   /** Applications still quoting whose deadline is at or before `untilMs`, earliest first. */
   due(untilMs: number, limit: number): Promise<Due[]>;
 
