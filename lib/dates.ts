@@ -24,14 +24,17 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-/** Whole years from `from` to `to` (age on a date): a birthday counts on its day. */
+/**
+ * Whole years from `from` to `to` (age on a date): an anniversary counts on its day, and the
+ * anniversary of 29 February falls on 28 February in a common year (the civil code's count, the
+ * same as `addYears`, so "turns 18 on addYears(birth, 18)" holds for every birth date).
+ */
 export function wholeYearsBetween(from: IsoDate, to: IsoDate): number {
   const a = parseIsoDate(from);
   const b = parseIsoDate(to);
   if (!a || !b) throw new RangeError(`not an ISO date: ${!a ? from : to}`);
-  let years = b.year - a.year;
-  if (b.month < a.month || (b.month === a.month && b.day < a.day)) years -= 1;
-  return years;
+  const years = b.year - a.year;
+  return compareIsoDates(addYears(from, years), to) > 0 ? years - 1 : years;
 }
 
 /** The date `years` after `date`; 29 Feb lands on 28 Feb in a common year. */

@@ -7,7 +7,7 @@
  * underwritten again (it must still decode).
  */
 import { randomUUID } from 'node:crypto';
-import type { Application } from '../lib/application/types';
+import type { Application, IsoDate } from '../lib/application/types';
 import type { InsurerDefinition } from '../lib/insurers/catalog';
 import type { ParsedRequest, Reply, ServerDialect, WireRequest } from './dialects';
 import { priceFor } from './pricing';
@@ -27,6 +27,8 @@ const RETRY_AFTER = { 'Retry-After': '1' };
 export interface SimulationEnv {
   readonly latencyScale: number;
   transientErrors: boolean;
+  /** The day a quote is made, whose tariff prices it. */
+  today(): IsoDate;
   /** Resolves after `ms`, or never if the sandbox closes first. */
   delay(ms: number): Promise<void>;
 }
@@ -143,6 +145,8 @@ export class SimulatedInsurer {
             offerId: `${this.definition.code.toUpperCase()}-${randomUUID().slice(0, 8)}`,
             premium: priced.premium,
             coefficients: priced.coefficients,
+            drivers: priced.drivers,
+            territory: priced.territory,
             validUntil: new Date(readyAt + OFFER_VALID_MS),
           },
         };
@@ -158,7 +162,7 @@ export class SimulatedInsurer {
 
   private price(application: Application): ReturnType<typeof priceFor> | { error: string } {
     try {
-      return priceFor(this.profile, application);
+      return priceFor(this.profile, application, this.env.today());
     } catch (e) {
       // the tariff refuses what it cannot price (impossible experience, a date before any table)
       if (e instanceof RangeError) return { error: e.message };

@@ -9,7 +9,11 @@ export function baseRateFor(profile: Pick<InsurerProfile, 'baseRateShare'>, on: 
   return Math.round(min + profile.baseRateShare * (max - min));
 }
 
-/** Throws RangeError for an application the formula cannot price (e.g. impossible experience). */
-export function priceFor(profile: Pick<InsurerProfile, 'baseRateShare'>, application: Application): TariffResult {
-  return quoteApplication(application, baseRateFor(profile, application.policy.startDate));
+/**
+ * Priced by the tables in force on `quoteDay`, the day the insurer is asked, as a real insurer
+ * does; the corridor, and with it the insurer's ТБ, too. Throws RangeError for an application the
+ * formula cannot price (e.g. impossible experience).
+ */
+export function priceFor(profile: Pick<InsurerProfile, 'baseRateShare'>, application: Application, quoteDay: IsoDate): TariffResult {
+  return quoteApplication(application, baseRateFor(profile, quoteDay), quoteDay);
 }

@@ -6,6 +6,7 @@ import { handleAdmin } from './admin';
 import { serverDialect, type Reply } from './dialects';
 import { segment } from './dialects/decode';
 import { BodyTooLarge, jsonError, readBody, send, splitUrl } from './http';
+import { todayInMoscow } from '../lib/dates';
 import { SimulatedInsurer, type SimulationEnv } from './insurer';
 import { profileFor } from './profiles';
 import { insurerRandom } from './random';
@@ -21,6 +22,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const env: SimulationEnv = {
     latencyScale,
     transientErrors: options.transientErrors ?? true,
+    today: options.today ?? (() => todayInMoscow()),
     delay: (ms) =>
       ms <= 0
         ? Promise.resolve()

@@ -1,4 +1,5 @@
 /** The sandbox's public surface (CONTRACT §6). */
+import type { IsoDate } from '../lib/application/types';
 import type { InsurerDefinition } from '../lib/insurers/catalog';
 
 export type InsurerMode = 'normal' | 'down' | 'slow' | 'flaky' | 'ratelimited';
@@ -21,6 +22,8 @@ export interface SandboxOptions {
   random?: () => number;
   /** The ~2 % of 503s a healthy insurer gives; off for tests that count answers. Default true. */
   transientErrors?: boolean;
+  /** The day the insurers price by (the tariff tables in force on it); default today in Moscow. */
+  today?: () => IsoDate;
   /** Which insurers to simulate; default the catalog's. */
   insurers?: readonly InsurerDefinition[];
 }

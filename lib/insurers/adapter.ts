@@ -1,5 +1,5 @@
 import type { Application } from '../application/types';
-import type { Coefficients } from '../tariff/types';
+import type { Coefficients, DriverRating, TerritoryFactor } from '../tariff/types';
 
 /**
  * An insurer's wire dialect, as pure functions: how to ask and how to read the answer.
@@ -29,7 +29,15 @@ export type CreateOutcome =
 
 export type PollOutcome =
   | { kind: 'processing'; retryAfterMs?: number }
-  | { kind: 'offer'; premium: number; offerId: string; validUntil: string; coefficients: Coefficients }
+  | {
+      kind: 'offer';
+      premium: number;
+      offerId: string;
+      validUntil: string;
+      coefficients: Coefficients;
+      drivers: DriverRating[];
+      territory?: TerritoryFactor; // when the insurer states КТ's parts
+    }
   | { kind: 'declined'; reason: string };
 
 export interface InsurerAdapter {

@@ -1,4 +1,4 @@
-import type { Coefficients } from '../tariff/types';
+import type { Coefficients, DriverRating, TerritoryFactor } from '../tariff/types';
 
 export type QuoteStatus = 'pending' | 'offer' | 'declined' | 'failed' | 'unavailable' | 'timeout';
 
@@ -7,13 +7,21 @@ export interface InsurerRef {
   name: string;
 }
 
+export interface Offer {
+  id: string;
+  validUntil: string;
+  coefficients: Coefficients;
+  drivers: DriverRating[]; // why КБМ and КВС: each named driver, the applied one marked
+  territory?: TerritoryFactor; // why КТ: its base value and correction multiplier, when the insurer says
+}
+
 /** One insurer's answer for one application (CONTRACT §4). */
 export interface Quote {
   applicationId: string;
   insurer: InsurerRef;
   status: QuoteStatus;
   premium?: number;
-  offer?: { id: string; validUntil: string; coefficients: Coefficients };
+  offer?: Offer;
   reason?: string;
   at: string;
 }

@@ -2,10 +2,12 @@
 export type {
   BaseRateCorridor,
   Coefficients,
+  DriverRating,
   KbmClass,
   TariffDriver,
   TariffInput,
   TariffResult,
+  TerritoryFactor,
 } from './types';
 export {
   baseRateCorridor,
@@ -14,6 +16,8 @@ export {
   powerCoefficient,
   seasonCoefficient,
   territoryCoefficient,
+  territoryFactor,
 } from './tables';
+export { codesOf, isRegionCode, regionOf } from './regions';
 export { KBM_CLASSES, deriveKbmClass, kbmCoefficient } from './kbm';
 export { computePremium, quoteApplication, tariffInputFromApplication } from './premium';

@@ -9,18 +9,24 @@ import {
   powerCoefficient,
   seasonCoefficient,
   territoryCoefficient,
+  territoryFactor,
 } from './tables';
-import type { Coefficients, TariffDriver, TariffInput, TariffResult } from './types';
+import type { Coefficients, DriverRating, TariffDriver, TariffInput, TariffResult } from './types';
 
+/**
+ * The premium by the tables in force on `on`, the day the quote is made (OSAGO.md, "Which day's
+ * tariff"); the drivers' ages and experience are already counted on the policy's start.
+ */
 export function computePremium(input: TariffInput, on: IsoDate): TariffResult {
   const corridor = baseRateCorridor(on);
   if (!(input.baseRate >= corridor.min && input.baseRate <= corridor.max)) {
     throw new RangeError(`base rate ${input.baseRate} outside the corridor ${corridor.min}–${corridor.max} on ${on}`);
   }
+  const drivers = rateDrivers(input.drivers, on);
+  const applied = drivers.find((d) => d.applied);
   // Unlimited drivers: КВС is not applied and the owner's class stands in for the drivers'
-  const { kbm, kvs } = input.unlimitedDrivers
-    ? { kbm: kbmCoefficient(input.ownerKbmClass, on), kvs: 1 }
-    : riskiestDriver(input.drivers, on);
+  const { kbm, kvs } = input.unlimitedDrivers ? { kbm: kbmCoefficient(input.ownerKbmClass, on), kvs: 1 } : requireDriver(applied);
+  const territory = territoryFactor(input.registrationRegion, on);
   const c: Coefficients = {
     tb: input.baseRate,
     kt: territoryCoefficient(input.registrationRegion, on),
@@ -33,21 +39,29 @@ export function computePremium(input: TariffInput, on: IsoDate): TariffResult {
     kpr: 1, // v1: trailers are not insured
   };
   const product = exactProduct([c.tb, c.kt, c.kbm, c.kvs, c.ko, c.km, c.ks, c.kn, c.kpr]);
-  return { premium: roundToKopecks(product), coefficients: c };
+  return { premium: roundToKopecks(product), coefficients: c, drivers: input.unlimitedDrivers ? [] : drivers, territory };
 }
 
-/** The driver whose КБМ × КВС is largest sets both; on a tie the first listed wins. */
-function riskiestDriver(drivers: readonly TariffDriver[], on: IsoDate): { kbm: number; kvs: number } {
-  if (drivers.length === 0) throw new RangeError('a limited-drivers policy needs at least one driver');
-  // every driver is looked up, so one impossible age/experience pair fails even if it would not win
-  const rated = drivers.map((d) => {
+function requireDriver(applied: DriverRating | undefined): DriverRating {
+  if (!applied) throw new RangeError('a limited-drivers policy needs at least one driver');
+  return applied;
+}
+
+/**
+ * Every named driver's КБМ and КВС; the one whose КБМ × КВС is largest is applied, the first
+ * listed on a tie. Every driver is looked up, so one impossible age/experience pair fails even if
+ * it would not win.
+ */
+function rateDrivers(drivers: readonly TariffDriver[], on: IsoDate): DriverRating[] {
+  const rated = drivers.map((d, index) => {
     const kbm = kbmCoefficient(d.kbmClass, on);
     const kvs = kvsCoefficient(d.ageYears, d.experienceYears, on);
-    return { kbm, kvs, risk: exactProduct([kbm, kvs]) };
+    return { rating: { index, kbmClass: String(d.kbmClass), kbm, kvs, applied: false }, risk: exactProduct([kbm, kvs]) };
   });
   let worst = rated[0];
   for (const r of rated.slice(1)) if (compareDecimals(r.risk, worst.risk) > 0) worst = r;
-  return { kbm: worst.kbm, kvs: worst.kvs };
+  if (worst) worst.rating.applied = true;
+  return rated.map((r) => r.rating);
 }
 
 /*
@@ -110,6 +124,7 @@ export function tariffInputFromApplication(application: Application, baseRate: n
   };
 }
 
-export function quoteApplication(application: Application, baseRate: number): TariffResult {
-  return computePremium(tariffInputFromApplication(application, baseRate), application.policy.startDate);
+/** `quoteDay`: the day the quote is made (Moscow), whose tables price it. */
+export function quoteApplication(application: Application, baseRate: number, quoteDay: IsoDate): TariffResult {
+  return computePremium(tariffInputFromApplication(application, baseRate), quoteDay);
 }

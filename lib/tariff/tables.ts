@@ -6,7 +6,8 @@
  */
 import type { IsoDate } from '../application/types';
 import { parseIsoDate } from '../dates';
-import type { BaseRateCorridor, KbmClass } from './types';
+import { regionOf } from './regions';
+import type { BaseRateCorridor, KbmClass, TerritoryFactor } from './types';
 
 interface Versioned {
   effectiveFrom: IsoDate;
@@ -72,35 +73,49 @@ const KVS_TABLES: readonly KvsTable[] = [
 ];
 
 /*
- * КТ: the values in force BEFORE 9 Dec 2025. That reform changed many of them and split regions by
- * district, which a region code alone cannot express; we have no verified post-reform values, so
- * this one version keeps answering after that date too. Any region not listed gets the fallback.
+ * КТ by territory, three versions (OSAGO.md). v1 keys КТ by the region code and takes the regional
+ * centre's value. Each version is written out whole, as it stood from its date; a correction
+ * multiplier is its own factor (Bank of Russia directive 7204-U: ×2 for territories of the
+ * Novosibirsk oblast from 9 December 2025), so a breakdown can show it. OSAGO.md also names three
+ * territories of Ingushetia under the multiplier but gives no value for the region code's regional
+ * centre, so Ingushetia keeps the fallback like every region the table does not list.
  */
-const TERRITORY_TABLES: readonly (Versioned & {
-  byRegion: Readonly<Record<string, number>>;
-  fallback: number;
-})[] = [
-  {
-    effectiveFrom: SINCE_2022,
-    fallback: 1.0,
-    byRegion: {
-      ...regions(1.8, '77', '97', '99', '177', '197', '199', '777', '797', '799', '977'),
-      ...regions(1.56, '50', '90', '150', '190', '750', '790'),
-      ...regions(1.64, '78', '98', '178', '198'),
-      ...regions(1.8, '16', '116', '716'),
-      ...regions(1.88, '74', '174', '774'),
-      ...regions(1.63, '54', '154', '754'),
-      ...regions(1.64, '66', '96', '196'),
-      ...regions(1.64, '52', '152', '252'),
-      ...regions(1.64, '23', '93', '123', '193'),
-      ...regions(1.48, '63', '163', '763'),
-    },
-  },
-];
-
-function regions(kt: number, ...codes: string[]): Record<string, number> {
-  return Object.fromEntries(codes.map((c) => [c, kt]));
+interface TerritoryRate {
+  base: number;
+  multiplier?: number; // 1 when absent
 }
+
+const KT_FROM_2022: Readonly<Record<string, TerritoryRate>> = {
+  'Москва': { base: 1.8 },
+  'Московская область': { base: 1.56 },
+  'Санкт-Петербург': { base: 1.64 },
+  'Республика Татарстан': { base: 1.8 },
+  'Челябинская область': { base: 1.88 },
+  'Новосибирская область': { base: 1.56 },
+  'Свердловская область': { base: 1.64 },
+  'Нижегородская область': { base: 1.64 },
+  'Краснодарский край': { base: 1.64 },
+  'Самарская область': { base: 1.48 },
+};
+
+const KT_FROM_2025_01_27: Readonly<Record<string, TerritoryRate>> = {
+  ...KT_FROM_2022,
+  'Республика Татарстан': { base: 1.7 },
+  'Челябинская область': { base: 1.77 },
+  'Нижегородская область': { base: 1.56 },
+  'Краснодарский край': { base: 1.56 },
+};
+
+const KT_FROM_2025_12_09: Readonly<Record<string, TerritoryRate>> = {
+  ...KT_FROM_2025_01_27,
+  'Новосибирская область': { base: 1.56, multiplier: 2 },
+};
+
+export const TERRITORY_TABLES: readonly (Versioned & { bySubject: Readonly<Record<string, TerritoryRate>>; fallback: number })[] = [
+  { effectiveFrom: '2022-01-09', fallback: 1.0, bySubject: KT_FROM_2022 },
+  { effectiveFrom: '2025-01-27', fallback: 1.0, bySubject: KT_FROM_2025_01_27 },
+  { effectiveFrom: '2025-12-09', fallback: 1.0, bySubject: KT_FROM_2025_12_09 },
+];
 
 /** КМ bands as inclusive upper bounds, so fractional hp such as 70.5 falls in the next band up. */
 const POWER_TABLES: readonly (Versioned & { bands: readonly { upToHp: number; km: number }[] })[] = [
@@ -160,9 +175,23 @@ function lastAtMost(lowerBounds: readonly number[], value: number): number {
   return i;
 }
 
-export function territoryCoefficient(region: string, on: IsoDate): number {
+/**
+ * КТ's parts for a registration region on a day: a region the table lists gets its value, any
+ * other real region the fallback; a code that is no region is a RangeError (validation refuses it
+ * first).
+ */
+export function territoryFactor(region: string, on: IsoDate): TerritoryFactor {
   const t = inForce(TERRITORY_TABLES, on, 'КТ');
-  return Object.hasOwn(t.byRegion, region) ? t.byRegion[region] : t.fallback;
+  const subject = regionOf(region);
+  if (subject === undefined) throw new RangeError(`no region with code ${region}`);
+  const rate = Object.hasOwn(t.bySubject, subject) ? t.bySubject[subject] : { base: t.fallback };
+  return { base: rate.base, multiplier: rate.multiplier ?? 1 };
+}
+
+/** The effective КТ, base × multiplier, to the precision the tables have (no binary residue). */
+export function territoryCoefficient(region: string, on: IsoDate): number {
+  const { base, multiplier } = territoryFactor(region, on);
+  return Number((base * multiplier).toFixed(6));
 }
 
 export function powerCoefficient(hp: number, on: IsoDate): number {

@@ -30,9 +30,26 @@ export interface TariffInput {
   drivers: TariffDriver[]; // the named drivers; empty when unlimited
 }
 
+/** One named driver's part of the price (CONTRACT §4 `offer.drivers`). */
+export interface DriverRating {
+  index: number; // position in the application's `drivers`
+  kbmClass: string; // 'M', '0' … '13'
+  kbm: number;
+  kvs: number;
+  applied: boolean; // the driver whose КБМ × КВС the policy takes (the first of equals)
+}
+
+/** КТ as the tariff builds it: the territory's value times its correction multiplier (1 almost everywhere). */
+export interface TerritoryFactor {
+  base: number;
+  multiplier: number;
+}
+
 export interface TariffResult {
   premium: number; // roubles, rounded to kopecks
-  coefficients: Coefficients;
+  coefficients: Coefficients; // kt is the effective КТ, base × multiplier
+  drivers: DriverRating[]; // one per named driver; none when drivers are unlimited
+  territory: TerritoryFactor;
 }
 
 export interface BaseRateCorridor {

@@ -32,7 +32,33 @@ export function openApiDocument(insurerCodes: string[]) {
             insurer: { $ref: '#/components/schemas/Insurer' },
             status: { type: 'string', enum: ['pending', 'offer', 'declined', 'failed', 'unavailable', 'timeout'] },
             premium: { type: 'number' },
-            offer: { type: 'object', properties: { id: { type: 'string' }, validUntil: { type: 'string' }, coefficients: { type: 'object' } } },
+            offer: {
+              type: 'object',
+              properties: {
+                id: { type: 'string' },
+                validUntil: { type: 'string' },
+                coefficients: { type: 'object', description: 'tb, kt (effective: base × multiplier), kbm, kvs, ko, km, ks, kn, kpr; the premium is their product' },
+                drivers: {
+                  type: 'array',
+                  description: 'one per named driver; empty for an unlimited policy',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      index: { type: 'integer' },
+                      kbmClass: { type: 'string', enum: ['M', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13'] },
+                      kbm: { type: 'number' },
+                      kvs: { type: 'number' },
+                      applied: { type: 'boolean', description: 'the driver whose КБМ × КВС the policy takes' },
+                    },
+                  },
+                },
+                territory: {
+                  type: 'object',
+                  description: 'КТ explained: kt = base × multiplier (the correction multiplier, e.g. 2 for Novosibirsk from 2025-12-09)',
+                  properties: { base: { type: 'number' }, multiplier: { type: 'number' } },
+                },
+              },
+            },
             reason: { type: 'string' },
             at: { type: 'string', format: 'date-time' },
           },

@@ -91,12 +91,15 @@ describe('quoting through every insurer', () => {
         const outcome = await pollUntilFinal(def, created.externalId);
         if (outcome.kind !== 'offer') throw new Error(`${def.code}: ${JSON.stringify(outcome)}`);
 
-        const start = application.policy.startDate;
-        const expected = quoteApplication(application, baseRateFor(profileFor(def.code), start));
+        // priced by the tables of the day it is asked, the ages counted on the policy's start
+        const quoteDay = todayInMoscow();
+        const expected = quoteApplication(application, baseRateFor(profileFor(def.code), quoteDay), quoteDay);
         expect(outcome.premium).toBe(expected.premium);
         expect(outcome.coefficients).toEqual(expected.coefficients);
+        expect(outcome.drivers).toEqual(expected.drivers);
+        expect(outcome.territory).toEqual(expected.territory);
 
-        const { min, max } = baseRateCorridor(start);
+        const { min, max } = baseRateCorridor(quoteDay);
         const c = outcome.coefficients;
         expect(c.tb).toBeGreaterThanOrEqual(min);
         expect(c.tb).toBeLessThanOrEqual(max);

@@ -12,6 +12,7 @@ import { brokerOptions } from '../../moleculer.config';
 import { servicesFor } from '../../services';
 import { createSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox/types';
+import type { IsoDate } from '../../lib/application/types';
 import { eventually } from './wait';
 import { DEMO_KEY, request, type ApiAnswer, type ApiOptions } from './http';
 import { TEST_SEED } from './random';
@@ -81,13 +82,13 @@ function sandboxUrlOf(sandbox: Sandbox): string {
 }
 
 /** A sandbox for tests: no random 503s, and its other randomness seeded so runs repeat. */
-function createTestSandbox(latencyScale: number, seed = TEST_SEED): Sandbox {
-  return createSandbox({ latencyScale, transientErrors: false, seed });
+function createTestSandbox(latencyScale: number, seed = TEST_SEED, today?: () => IsoDate): Sandbox {
+  return createSandbox({ latencyScale, transientErrors: false, seed, today });
 }
 
-/** A sandbox that outlives one system, e.g. across a restart. */
-export async function listenSandbox(latencyScale = 0.02, seed = TEST_SEED): Promise<{ sandbox: Sandbox; url: string }> {
-  const sandbox = createTestSandbox(latencyScale, seed);
+/** A sandbox that outlives one system, e.g. across a restart; `today` sets the insurers' calendar. */
+export async function listenSandbox(latencyScale = 0.02, seed = TEST_SEED, today?: () => IsoDate): Promise<{ sandbox: Sandbox; url: string }> {
+  const sandbox = createTestSandbox(latencyScale, seed, today);
   const port = await sandbox.listen(0);
   const url = `http://127.0.0.1:${port}`;
   sandboxUrls.set(sandbox, url);

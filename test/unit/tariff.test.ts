@@ -12,6 +12,10 @@ import {
   seasonCoefficient,
   tariffInputFromApplication,
   territoryCoefficient,
+  territoryFactor,
+  isRegionCode,
+  regionOf,
+  codesOf,
   type KbmClass,
   type TariffDriver,
   type TariffInput,
@@ -96,30 +100,72 @@ describe('КС', () => {
   });
 });
 
-describe('КТ', () => {
-  const listed: [number, string[]][] = [
-    [1.8, ['77', '97', '99', '177', '197', '199', '777', '797', '799', '977']],
-    [1.56, ['50', '90', '150', '190', '750', '790']],
-    [1.64, ['78', '98', '178', '198']],
-    [1.8, ['16', '116', '716']],
-    [1.88, ['74', '174', '774']],
-    [1.63, ['54', '154', '754']],
-    [1.64, ['66', '96', '196']],
-    [1.64, ['52', '152', '252']],
-    [1.64, ['23', '93', '123', '193']],
-    [1.48, ['63', '163', '763']],
+describe('КТ, dated (OSAGO.md: three versions, a correction multiplier)', () => {
+  // [territory's codes, from 2022-01-09, from 2025-01-27, from 2025-12-09 as base × multiplier]
+  const table: [string, string[], number, number, [number, number]][] = [
+    ['Moscow', ['77', '97', '99', '177', '197', '199', '777', '797', '799', '977'], 1.8, 1.8, [1.8, 1]],
+    ['Moscow oblast', ['50', '90', '150', '190', '750', '790'], 1.56, 1.56, [1.56, 1]],
+    ['St Petersburg', ['78', '98', '178', '198'], 1.64, 1.64, [1.64, 1]],
+    ['Tatarstan', ['16', '116', '716'], 1.8, 1.7, [1.7, 1]],
+    ['Chelyabinsk', ['74', '174', '774'], 1.88, 1.77, [1.77, 1]],
+    ['Novosibirsk', ['54', '154', '754'], 1.56, 1.56, [1.56, 2]],
+    ['Sverdlovsk', ['66', '96', '196'], 1.64, 1.64, [1.64, 1]],
+    ['Nizhny Novgorod', ['52', '152', '252'], 1.64, 1.56, [1.56, 1]],
+    ['Krasnodar', ['23', '93', '123', '193'], 1.64, 1.56, [1.56, 1]],
+    ['Samara', ['63', '163', '763'], 1.48, 1.48, [1.48, 1]],
   ];
-  it.each(listed.flatMap(([kt, codes]) => codes.map((code) => [code, kt] as const)))('region %s → %d', (code, kt) => {
-    expect(territoryCoefficient(code, ON)).toBe(kt);
+  const rows = table.flatMap(([name, codes, v2022, v2025, v2025dec]) => codes.map((code) => [name, code, v2022, v2025, v2025dec] as const));
+
+  it.each(rows)('%s, code %s: %d from 2022-01-09, %d from 2025-01-27, %j from 2025-12-09', (_name, code, v2022, v2025, [base, multiplier]) => {
+    expect(territoryCoefficient(code, '2022-01-09')).toBe(v2022);
+    expect(territoryCoefficient(code, '2025-01-26')).toBe(v2022);
+    expect(territoryFactor(code, '2025-01-26')).toEqual({ base: v2022, multiplier: 1 });
+    expect(territoryCoefficient(code, '2025-01-27')).toBe(v2025);
+    expect(territoryCoefficient(code, '2025-12-08')).toBe(v2025);
+    expect(territoryFactor(code, '2025-12-09')).toEqual({ base, multiplier });
+    expect(territoryCoefficient(code, '2025-12-09')).toBe(Number((base * multiplier).toFixed(2)));
+    expect(territoryCoefficient(code, '2026-12-01')).toBe(Number((base * multiplier).toFixed(2)));
   });
 
-  it.each(['01', '02', '47', '999', '', 'constructor', 'toString'])('unlisted region %p → fallback 1.00', (code) => {
-    expect(territoryCoefficient(code, ON)).toBe(1.0);
+  it('each territory of the table is all the codes of one subject, and nothing else', () => {
+    for (const [name, codes] of table) {
+      const subjects = new Set(codes.map(regionOf));
+      expect({ name, subjects: subjects.size }).toEqual({ name, subjects: 1 });
+      const [subject] = [...subjects];
+      expect({ name, codes: [...codesOf(subject ?? '')].sort() }).toEqual({ name, codes: [...codes].sort() });
+    }
   });
 
-  it('keeps the pre-reform values after 9 Dec 2025 (no newer table known)', () => {
-    expect(territoryCoefficient('77', AFTER_REFORM)).toBe(1.8);
+  it('Novosibirsk is 3.12 = 1.56 × 2 from 9 December 2025, 1.56 the day before', () => {
+    expect(territoryCoefficient('54', '2025-12-08')).toBe(1.56);
+    expect(territoryCoefficient('54', '2025-12-09')).toBe(3.12);
+    expect(territoryFactor('154', '2025-12-09')).toEqual({ base: 1.56, multiplier: 2 });
   });
+
+  it.each(['01', '02', '06', '24', '47', '61', '82', '92', '95', '102', '702', '186', '180', '185'])(
+    'a real region the table does not list (%s) gets the fallback 1.00 in every version',
+    (code) => {
+      for (const on of ['2022-01-09', '2025-01-27', '2025-12-09']) expect(territoryFactor(code, on)).toEqual({ base: 1, multiplier: 1 });
+    },
+  );
+
+  it.each(['00', '100', '999', '200', '888', '', '7', '0077', 'constructor', 'toString'])('a code that is no region (%p) is refused', (code) => {
+    expect(() => territoryCoefficient(code, ON)).toThrow(RangeError);
+  });
+
+  it('has no table before 2022-01-09', () => {
+    expect(() => territoryCoefficient('77', '2022-01-08')).toThrow(RangeError);
+  });
+});
+
+describe('region codes', () => {
+  it.each([
+    ['16', 'Республика Татарстан'], ['116', 'Республика Татарстан'], ['716', 'Республика Татарстан'],
+    ['77', 'Москва'], ['977', 'Москва'], ['750', 'Московская область'], ['82', 'Республика Крым'],
+    ['92', 'Севастополь'], ['95', 'Чеченская Республика'], ['39', 'Калининградская область'], ['91', 'Калининградская область'],
+  ])('%s is %s', (code, subject) => expect(regionOf(code)).toBe(subject));
+
+  it.each(['00', '100', '999', '0', '1', '07x', '1000'])('%p is no region', (code) => expect(isRegionCode(code)).toBe(false));
 });
 
 describe('КО', () => {
@@ -195,14 +241,15 @@ describe('computePremium', () => {
   });
 
   it('rounds an exact half kopeck up, where float multiplication would round it down', () => {
-    // 5000 × 1.63 × 2.25 × 1 × 2.32 × 1.1 × 0.65 = 30 418.245 exactly; in doubles 30 418.244999…
-    const f = 5000 * 1.63 * 2.25 * 1 * 2.32 * 1.1 * 0.65;
-    expect(Math.round(f * 100) / 100).toBe(30418.24);
+    // 5000 × 1.77 × 2.25 × 1.00 × 1 × 1.1 × 0.7 = 15 332.625 exactly; in doubles 15 332.624999…
+    const f = 5000 * 1.77 * 2.25 * 1.0 * 1 * 1.1 * 0.7;
+    expect(Math.round(f * 100) / 100).toBe(15332.62);
     const r = computePremium(
-      input({ baseRate: 5000, registrationRegion: '54', enginePowerHp: 90, periodMonths: 5, unlimitedDrivers: true, ownerKbmClass: 1, drivers: [] }),
+      input({ baseRate: 5000, registrationRegion: '74', enginePowerHp: 90, periodMonths: 6, drivers: [driver(37, 3, 1)] }),
       ON,
     );
-    expect(r.premium).toBe(30418.25);
+    expect(r.coefficients).toMatchObject({ kt: 1.77, kbm: 2.25, kvs: 1, ko: 1, km: 1.1, ks: 0.7 });
+    expect(r.premium).toBe(15332.63);
   });
 
   it('takes a base rate with kopecks', () => {
@@ -263,6 +310,19 @@ describe('several drivers', () => {
     expect(r.premium).toBe(s.premium);
   });
 
+  it('explains every driver: class, КБМ, КВС, and which one the policy takes', () => {
+    const r = computePremium(input({ drivers: [driver(35, 10, 3), driver(23, 1, 5), driver(28, 12, 'M')] }), ON);
+    // 1.17×0.94 = 1.0998; 0.91×1.72 = 1.5652; 3.92×1.02 = 3.9984: the malus class decides
+    expect(r.drivers).toEqual([
+      { index: 0, kbmClass: '3', kbm: 1.17, kvs: 0.94, applied: false },
+      { index: 1, kbmClass: '5', kbm: 0.91, kvs: 1.72, applied: false },
+      { index: 2, kbmClass: 'M', kbm: 3.92, kvs: 1.02, applied: true },
+    ]);
+    expect(r.coefficients).toMatchObject({ kbm: 3.92, kvs: 1.02 });
+    const one = computePremium(input({ drivers: [driver(40, 20, 13)] }), ON);
+    expect(one.drivers).toEqual([{ index: 0, kbmClass: '13', kbm: 0.46, kvs: 0.91, applied: true }]);
+  });
+
   it('refuses the policy when any driver is out of the table', () => {
     expect(() => computePremium(input({ drivers: [driver(35, 10, 3), driver(20, 8, 3)] }), ON)).toThrow(RangeError);
   });
@@ -274,6 +334,7 @@ describe('unlimited drivers', () => {
     const r = computePremium(input({ unlimitedDrivers: true, ownerKbmClass: 13, drivers: [driver(18, 0, 'M')] }), ON);
     expect(r.coefficients).toMatchObject({ kbm: 0.46, kvs: 1, ko: 2.32 });
     expect(r.premium).toBe(20264.21);
+    expect(r.drivers).toEqual([]);
   });
 });
 
@@ -356,10 +417,22 @@ describe('from an application', () => {
     expect(t.unlimitedDrivers).toBe(true);
   });
 
-  it('quoteApplication prices on the start date', () => {
+  it('quoteApplication prices by the tables of the day of the quote, not of the start of the policy', () => {
     const expected = computePremium(tariffInputFromApplication(application, 8000), '2026-06-15');
-    expect(quoteApplication(application, 8000)).toEqual(expected);
-    // 8000 is above the old corridor: pricing really uses the start date, not some fixed date
-    expect(() => quoteApplication({ ...application, policy: { startDate: '2025-12-01', periodMonths: 10 } }, 8000)).toThrow(RangeError);
+    expect(quoteApplication(application, 8000, '2026-06-15')).toEqual(expected);
+    // 8000 is above the corridor before 9 Dec 2025: a quote made then refuses it, whatever the start
+    expect(() => quoteApplication(application, 8000, '2025-12-08')).toThrow(RangeError);
+    expect(quoteApplication(application, 7000, '2025-12-08').coefficients.tb).toBe(7000);
+  });
+
+  it('across a table change, the day of the quote decides; the start date only counts the years', () => {
+    const novosibirsk: Application = { ...application, owner: { ...application.owner, registrationRegion: '154' }, policy: { startDate: '2025-12-20', periodMonths: 12 } };
+    const before = quoteApplication(novosibirsk, 7000, '2025-12-08');
+    const after = quoteApplication(novosibirsk, 7000, '2025-12-09');
+    expect(before.coefficients.kt).toBe(1.56);
+    expect(before.territory).toEqual({ base: 1.56, multiplier: 1 });
+    expect(after.coefficients.kt).toBe(3.12);
+    expect(after.territory).toEqual({ base: 1.56, multiplier: 2 });
+    expect(Math.abs(after.premium - 2 * before.premium)).toBeLessThanOrEqual(0.01);
   });
 });

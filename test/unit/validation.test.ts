@@ -98,6 +98,17 @@ describe('validateApplication: one rule per row', () => {
     ['passport issued tomorrow', set('owner.passport.issuedAt', '2026-11-23'), ['owner.passport.issuedAt']],
     ['region as a number', set('owner.registrationRegion', 77), ['owner.registrationRegion']],
     ['region of one digit', set('owner.registrationRegion', '7'), ['owner.registrationRegion']],
+    ...['00', '100', '999', '200', '888', '000'].map((code): [string, Mutation, string[]] => [`region ${code}, which is no region`, set('owner.registrationRegion', code), ['owner.registrationRegion']]),
+    ['a plate whose region is no region', set('vehicle.plate', 'А123ВС999'), ['vehicle.plate']],
+    ['a plate of region 00', set('vehicle.plate', 'А123ВС00'), ['vehicle.plate']],
+    // born 1985-03-12: 20 on 2005-03-12, so a passport of 2000 had to be replaced by 2005-06-10
+    ['a passport issued before 20, never replaced', set('owner.passport.issuedAt', '2000-01-01'), ['owner.passport.issuedAt']],
+    // 20 on 2026-08-23: valid through 2026-11-21, the day before TODAY
+    ['a passport issued before 20, on the 91st day after the birthday',
+      all(set('owner.birthDate', '2006-08-23'), set('owner.passport.issuedAt', '2021-01-10')), ['owner.passport.issuedAt']],
+    // 45 on 2026-06-01: the passport issued at 23 is out of date since 2026-08-30
+    ['a passport issued before 45, never replaced',
+      all(set('owner.birthDate', '1981-06-01'), set('owner.passport.issuedAt', '2004-07-01')), ['owner.passport.issuedAt']],
     ['no drivers on a limited policy', set('drivers', []), ['drivers']],
     ['drivers missing on a limited policy', del('drivers'), ['drivers']],
     ['six drivers', set('drivers', Array.from({ length: 6 }, secondDriver)), ['drivers']],
@@ -157,6 +168,16 @@ describe('validateApplication: accepted', () => {
     ['a double-barrelled name with an apostrophe', set('owner.lastName', "Д'Артаньян-Петров")],
     ['no middle name', del('owner.middleName')],
     ['a null middle name', set('owner.middleName', null)],
+    ...['116', '716', '95', '82', '92', '750', '186', '01'].map((code): [string, Mutation] => [`region ${code}`, set('owner.registrationRegion', code)]),
+    ['a plate of region 716', set('vehicle.plate', 'А123ВС716')],
+    // 20 on 2026-08-24: still valid on the 90th day after, TODAY
+    ['a passport issued before 20, on the 90th day after the birthday',
+      all(set('owner.birthDate', '2006-08-24'), set('owner.passport.issuedAt', '2021-01-10'))],
+    ['a passport issued before 20, 30 days after the birthday', all(set('owner.birthDate', '2006-10-23'), set('owner.passport.issuedAt', '2021-01-10'))],
+    ['a passport replaced at 45', all(set('owner.birthDate', '1981-06-01'), set('owner.passport.issuedAt', '2026-06-20'))],
+    ['a passport issued at 20 to someone now 41', set('owner.passport.issuedAt', '2005-03-12')],
+    // born 29 Feb 2004: 20 on 2024-02-29; a passport of 2018 is valid through 2024-05-29 — long past
+    ['a passport issued after 14, replaced at 20 (leap-day birth)', all(set('owner.birthDate', '2004-02-29'), set('owner.passport.issuedAt', '2024-03-01'))],
   ])('%s', (_name, mutation) => {
     expect(validateApplication(mutated(mutation), TODAY)).toMatchObject({ ok: true });
   });

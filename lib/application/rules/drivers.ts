@@ -81,7 +81,8 @@ function checkExperience(s: Scope, sixteen?: IsoDate, licensed?: IsoDate, start?
     'начало стажа не может быть позже выдачи этих прав');
   if (since && start && age !== undefined) {
     const years = wholeYearsBetween(since, start);
-    if (!kvsCellExists(age, years, start)) {
+    // the КВС table in force on the quote's day prices it (OSAGO.md, "Which day's tariff")
+    if (!kvsCellExists(age, years, s.today)) {
       return s.fail('experienceSince', `стаж ${years} лет невозможен в возрасте ${age} лет (нет в таблице КВС)`);
     }
   }

@@ -1,5 +1,6 @@
 /** owner.* of CONTRACT §1, and the name and birth-date rules drivers share with the owner. */
-import { addYears, compareIsoDates } from '../../dates';
+import { addDays, addYears, compareIsoDates } from '../../dates';
+import { isRegionCode } from '../../tariff/regions';
 import type { Driver, IsoDate, Owner } from '../types';
 import type { Draft, Scope } from './read';
 
@@ -44,10 +45,33 @@ export function checkOwner(root: Scope): Draft<Owner> | undefined {
     out.passport = {
       series: passport.code('series', /^\d{4}$/, 'серия паспорта: 4 цифры', { compact: true }),
       number: passport.code('number', /^\d{6}$/, 'номер паспорта: 6 цифр', { compact: true }),
-      issuedAt: passport.keep('issuedAt', passport.notFutureDate('issuedAt'), notBefore(birthday(out.birthDate, 14)),
-        'паспорт выдают не раньше 14 лет'),
+      issuedAt: checkPassportIssue(passport, out.birthDate),
     };
   }
-  out.registrationRegion = s.code('registrationRegion', /^\d{2,3}$/, 'код региона: 2–3 цифры, как на номерах (например, 77)');
+  const region = s.code('registrationRegion', /^\d{2,3}$/, 'код региона: 2–3 цифры, как на номерах (например, 77)');
+  out.registrationRegion = s.keep('registrationRegion', region, isRegionCode, `нет региона с таким кодом${region ? ` (${region})` : ''}`);
   return out;
+}
+
+/** A passport must be replaced at these ages (Regulation on the passport, No. 828). */
+const PASSPORT_REPLACED_AT = [20, 45];
+/** Days after that birthday the old passport is still valid. */
+const PASSPORT_GRACE_DAYS = 90;
+
+/**
+ * Issued after the 14th birthday, not in the future, and still valid on the quote's day: a
+ * passport issued before the 20th (45th) birthday stays valid for 90 days after it, so from the
+ * 91st day on it is refused, as a real insurer would.
+ */
+function checkPassportIssue(passport: Scope, birthDate: IsoDate | undefined): IsoDate | undefined {
+  let issued = passport.keep('issuedAt', passport.notFutureDate('issuedAt'), notBefore(birthday(birthDate, 14)), 'паспорт выдают не раньше 14 лет');
+  for (const age of PASSPORT_REPLACED_AT) {
+    const due = birthday(birthDate, age);
+    if (issued === undefined || due === undefined || compareIsoDates(issued, due) >= 0) continue;
+    const lastValid = addDays(due, PASSPORT_GRACE_DAYS);
+    if (compareIsoDates(passport.today, lastValid) > 0) {
+      issued = passport.fail('issuedAt', `паспорт, выданный до ${age} лет, нужно было заменить: он действовал по ${lastValid}`);
+    }
+  }
+  return issued;
 }

@@ -1,5 +1,6 @@
 /** vehicle.* of CONTRACT §1; input rules of OSAGO.md. */
 import { parseIsoDate } from '../../dates';
+import { isRegionCode } from '../../tariff/regions';
 import { normalizePlate, toCyrillic, toLatin } from '../normalize';
 import type { Vehicle, VehicleDocument } from '../types';
 import type { Draft, Scope } from './read';
@@ -20,7 +21,9 @@ export function checkVehicle(root: Scope): Draft<Vehicle> | undefined {
   const plate = s.string('plate', { optional: true });
   if (plate !== undefined) {
     const normal = normalizePlate(plate);
-    if (normal) out.plate = normal;
+    const region = normal?.slice(6);
+    if (normal && region && !isRegionCode(region)) s.fail('plate', `на номере регион ${region}: нет региона с таким кодом`);
+    else if (normal) out.plate = normal;
     else s.fail('plate', 'госномер вида А123ВС777: буква, 3 цифры (не 000), 2 буквы, регион из 2–3 цифр; буквы только А В Е К М Н О Р С Т У Х');
   }
   out.make = s.string('make', { max: 60 });
