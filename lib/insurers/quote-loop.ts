@@ -4,11 +4,19 @@
  * (honour Retry-After, never poll after the deadline, a decline is final) are unit-testable.
  */
 import type { CreateOutcome, PollOutcome } from './adapter';
-import type { Coefficients } from '../tariff/types';
+import type { Coefficients, DriverRating, TerritoryFactor } from '../tariff/types';
 import { ErrorType } from '../errors';
 
 export type LoopOutcome =
-  | { status: 'offer'; premium: number; offerId: string; validUntil: string; coefficients: Coefficients }
+  | {
+      status: 'offer';
+      premium: number;
+      offerId: string;
+      validUntil: string;
+      coefficients: Coefficients;
+      drivers: DriverRating[];
+      territory?: TerritoryFactor;
+    }
   | { status: 'declined'; reason: string }
   | { status: 'failed'; reason: string; cause?: string } // cause: the technical message, for the logs
   | { status: 'unavailable'; reason: string }
@@ -165,6 +173,8 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
       offerId: answer.offerId,
       validUntil: answer.validUntil,
       coefficients: answer.coefficients,
+      drivers: answer.drivers,
+      ...(answer.territory && { territory: answer.territory }),
     };
   }
 }

@@ -11,7 +11,13 @@ export function quoteFromOutcome(applicationId: string, insurer: InsurerRef, out
       ...base,
       status: 'offer',
       premium: outcome.premium,
-      offer: { id: outcome.offerId, validUntil: outcome.validUntil, coefficients: outcome.coefficients },
+      offer: {
+        id: outcome.offerId,
+        validUntil: outcome.validUntil,
+        coefficients: outcome.coefficients,
+        drivers: outcome.drivers,
+        ...(outcome.territory && { territory: outcome.territory }),
+      },
     };
   }
   return { ...base, status: outcome.status, reason: outcome.reason };

@@ -1,10 +1,11 @@
 /**
  * "legacy" as the insurer serves it: a flat form of strings (DD.MM.YYYY dates, decimal commas,
- * one FIO string, drivers numbered vod1_…vod5_) and answers with Russian status words. The
- * client's quote reference is the form's outgoing number, `ish_nomer`.
+ * one FIO string, drivers numbered vod1_…vod5_) and answers with Russian status words; an offer
+ * rates the drivers under the same vodN_ numbering. The client's quote reference is the form's
+ * outgoing number, `ish_nomer`.
  */
 import type { Application, Driver, IsoDate, VehicleDocumentType } from '../../lib/application/types';
-import type { Coefficients } from '../../lib/tariff/types';
+import type { Coefficients, DriverRating } from '../../lib/tariff/types';
 import { DecodeError, compact, decodeBody, obj, oneOf, optReference, optStr, ruDate, str, type Rec } from './decode';
 import type { CreateRequest, ParsedRequest, Reply, ServerDialect, WireRequest } from './types';
 
@@ -55,6 +56,9 @@ export const legacyServer: ServerDialect = {
       koef: Object.fromEntries(
         (Object.keys(KOEF_NAMES) as (keyof Coefficients)[]).map((k) => [KOEF_NAMES[k], ruNumber(o.coefficients[k])]),
       ),
+      ...driverFields(o.drivers),
+      kt_baza: ruNumber(o.territory.base),
+      kt_popravka: ruNumber(o.territory.multiplier),
     },
   }),
   declined: (_tag, id, reason) => ({ status: 200, body: compact({ result: 'Отказ', calc_id: id, otkaz_prichina: reason }) }),
@@ -62,6 +66,19 @@ export const legacyServer: ServerDialect = {
   unknownId: (_tag, id) => error(404, `Расчёт ${id} не найден`),
   failure: (status, message) => error(status, message),
 };
+
+/** Numbered as on the form, vod1_ being the application's first driver. */
+function driverFields(drivers: readonly DriverRating[]): Record<string, string> {
+  const fields: Record<string, string> = { voditeli_kol: String(drivers.length) };
+  for (const d of drivers) {
+    const p = `vod${d.index + 1}_`;
+    fields[`${p}klass`] = d.kbmClass;
+    fields[`${p}kbm`] = ruNumber(d.kbm);
+    fields[`${p}kvs`] = ruNumber(d.kvs);
+    fields[`${p}primenen`] = d.applied ? 'Да' : 'Нет';
+  }
+  return fields;
+}
 
 /** "24.11.2026 18:00:03": Moscow wall time, UTC+3 all year. */
 function moscowDateTime(t: Date): string {

@@ -70,6 +70,16 @@ export const rpcServer: ServerDialect = {
         OfferNumber: o.offerId,
         ExpiresAt: moscowIso(o.validUntil),
         Factors: (Object.keys(FACTOR_CODES) as (keyof Coefficients)[]).map((k) => ({ Code: FACTOR_CODES[k], Value: o.coefficients[k] })),
+        Drivers: o.drivers.map((d) => ({
+          Index: d.index,
+          KbmClass: d.kbmClass,
+          Factors: [
+            { Code: FACTOR_CODES.kbm, Value: d.kbm },
+            { Code: FACTOR_CODES.kvs, Value: d.kvs },
+          ],
+          IsApplied: d.applied,
+        })),
+        Territory: { Base: o.territory.base, Multiplier: o.territory.multiplier },
       },
     }),
   declined: (tag, id, reason) => ok(tag, compact({ Ticket: id, State: 'Refused', RefusalReason: reason })),

@@ -56,7 +56,16 @@ export const snakeServer: ServerDialect = {
         season: o.coefficients.ks,
         violations: o.coefficients.kn,
         trailer: o.coefficients.kpr,
+        territory_base: o.territory.base,
+        territory_multiplier: o.territory.multiplier,
       },
+      drivers: o.drivers.map((d) => ({
+        index: d.index,
+        kbm_class: d.kbmClass,
+        bonus_malus: d.kbm,
+        age_experience: d.kvs,
+        applied: d.applied,
+      })),
     },
   }),
   declined: (_tag, id, reason) => ({

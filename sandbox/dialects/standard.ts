@@ -20,7 +20,7 @@ const problem = (status: number, detail: string, extra: object = {}): Reply => (
   body: { title: TITLES[status] ?? 'Error', status, detail, ...extra },
 });
 
-const EMPTY = { premium: null, offerId: null, validUntil: null, coefficients: null, reason: null };
+const EMPTY = { premium: null, offerId: null, validUntil: null, coefficients: null, drivers: null, territory: null, reason: null };
 
 export const standardServer: ServerDialect = {
   parse(req: WireRequest): ParsedRequest {
@@ -50,6 +50,8 @@ export const standardServer: ServerDialect = {
       offerId: o.offerId,
       validUntil: o.validUntil.toISOString(),
       coefficients: o.coefficients,
+      drivers: o.drivers.map((d) => ({ index: d.index, kbmClass: d.kbmClass, kbm: d.kbm, kvs: d.kvs, applied: d.applied })),
+      territory: { base: o.territory.base, multiplier: o.territory.multiplier },
     },
   }),
   declined: (_tag, id, reason) =>

@@ -4,7 +4,7 @@
  * insurer's code would be, so the tests catch the two sides drifting apart.
  */
 import type { Application } from '../../lib/application/types';
-import type { Coefficients } from '../../lib/tariff/types';
+import type { Coefficients, DriverRating, TerritoryFactor } from '../../lib/tariff/types';
 
 export interface WireRequest {
   method: string;
@@ -41,6 +41,8 @@ export interface OfferData {
   premium: number;
   validUntil: Date;
   coefficients: Coefficients;
+  drivers: DriverRating[]; // one per named driver, none for an unlimited policy
+  territory: TerritoryFactor; // КТ's parts: coefficients.kt is their product
 }
 
 export interface ServerDialect {

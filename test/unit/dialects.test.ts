@@ -3,8 +3,8 @@ import { todayInMoscow } from '../../lib/dates';
 import { WireFormatError, quoteReference, type InsurerAdapter, type InsurerHttpRequest } from '../../lib/insurers/adapter';
 import { INSURERS, type DialectName } from '../../lib/insurers/catalog';
 import { adapterFor } from '../../lib/insurers/dialects';
-import type { Coefficients } from '../../lib/tariff/types';
-import { serverDialect, type WireRequest } from '../../sandbox/dialects';
+import type { Coefficients, DriverRating } from '../../lib/tariff/types';
+import { serverDialect, type OfferData, type WireRequest } from '../../sandbox/dialects';
 import { sampleApplication } from './fixtures/application';
 
 const DIALECTS: readonly DialectName[] = ['standard', 'snake', 'legacy', 'rpc'];
@@ -57,6 +57,86 @@ function variants(): [string, Application][] {
   ];
 }
 
+/** Drivers, КТ and the coefficients they explain, as the tariff gives them to an insurer. */
+function offers(): [string, Pick<OfferData, 'coefficients' | 'drivers' | 'territory'>][] {
+  const coefficients: Coefficients = { tb: 8302, kt: 1.8, kbm: 0.83, kvs: 0.97, ko: 1, km: 1.2, ks: 1, kn: 1, kpr: 1 };
+  const crowd: DriverRating[] = [
+    { index: 0, kbmClass: '13', kbm: 0.46, kvs: 0.93, applied: false },
+    { index: 1, kbmClass: 'M', kbm: 3.92, kvs: 1.04, applied: true },
+    { index: 2, kbmClass: '0', kbm: 2.94, kvs: 0.97, applied: false },
+  ];
+  return [
+    ['one driver', { coefficients, drivers: [{ index: 0, kbmClass: '6', kbm: 0.83, kvs: 0.97, applied: true }], territory: { base: 1.8, multiplier: 1 } }],
+    ['three drivers, the second applied', { coefficients: { ...coefficients, kbm: 3.92, kvs: 1.04 }, drivers: crowd, territory: { base: 1.8, multiplier: 1 } }],
+    [
+      'no drivers (unlimited) and Novosibirsk\'s corrected КТ',
+      { coefficients: { ...coefficients, kt: 3.12, kbm: 1.17, kvs: 1, ko: 2.32 }, drivers: [], territory: { base: 1.56, multiplier: 2 } },
+    ],
+  ];
+}
+
+type Rec = Record<string, unknown>;
+const at = (o: unknown, ...path: (string | number)[]): Rec => path.reduce<Rec>((r, k) => (r as Record<string | number, unknown>)[k] as Rec, o as Rec);
+
+/** Type-level breakage of an offer's drivers and КТ parts that the sandbox would never write, per dialect's place for them. */
+const MALFORMED: Record<DialectName, Record<string, (body: Rec) => void>> = {
+  standard: {
+    'no drivers': (b) => delete b.drivers,
+    'drivers null': (b) => void (b.drivers = null),
+    'drivers an object': (b) => void (b.drivers = {}),
+    'a driver not an object': (b) => void (b.drivers = ['0']),
+    'a class as a number': (b) => void (at(b, 'drivers', 0).kbmClass = 6),
+    'a КБМ as a string': (b) => void (at(b, 'drivers', 0).kbm = '0.83'),
+    'applied as a string': (b) => void (at(b, 'drivers', 0).applied = 'true'),
+    'no index': (b) => delete at(b, 'drivers', 0).index,
+    'a territory not an object': (b) => void (b.territory = 1.8),
+    'a territory without its multiplier': (b) => delete at(b, 'territory').multiplier,
+  },
+  snake: {
+    'no drivers': (b) => delete b.drivers,
+    'drivers an object': (b) => void (b.drivers = {}),
+    'a class as a number': (b) => void (at(b, 'drivers', 0).kbm_class = 6),
+    'a КБМ as a string': (b) => void (at(b, 'drivers', 0).bonus_malus = '0.83'),
+    'a КБМ under the coefficient\'s name': (b) => {
+      const d = at(b, 'drivers', 0);
+      d.kbm = d.bonus_malus;
+      delete d.bonus_malus;
+    },
+    'applied as a number': (b) => void (at(b, 'drivers', 0).applied = 1),
+    'a territory base without its multiplier': (b) => delete at(b, 'tariff').territory_multiplier,
+    'a territory multiplier without its base': (b) => delete at(b, 'tariff').territory_base,
+    'a territory base as a string': (b) => void (at(b, 'tariff').territory_base = '1.8'),
+  },
+  legacy: {
+    'no driver count': (b) => delete b.voditeli_kol,
+    'a driver count as a number': (b) => void (b.voditeli_kol = 1),
+    'a driver count in words': (b) => void (b.voditeli_kol = 'один'),
+    'a driver count past the form\'s five': (b) => void (b.voditeli_kol = '6'),
+    'a driver counted but not there': (b) => void (b.voditeli_kol = '2'),
+    'a class as a number': (b) => void (b.vod1_klass = 6),
+    'a КБМ with a decimal point': (b) => void (b.vod1_kbm = '0.83'),
+    'a КВС as a number': (b) => void (b.vod1_kvs = 0.97),
+    'applied as «Yes»': (b) => void (b.vod1_primenen = 'Yes'),
+    'a territory base without its correction': (b) => delete b.kt_popravka,
+    'a territory base with a decimal point': (b) => void (b.kt_baza = '1.8'),
+  },
+  rpc: {
+    'no drivers': (b) => delete at(b, 'result', 'Calculation').Drivers,
+    'drivers an object': (b) => void (at(b, 'result', 'Calculation').Drivers = {}),
+    'a class as a number': (b) => void (at(b, 'result', 'Calculation', 'Drivers', 0).KbmClass = 6),
+    'a driver without factors': (b) => delete at(b, 'result', 'Calculation', 'Drivers', 0).Factors,
+    'a driver without its KVS': (b) => void (at(b, 'result', 'Calculation', 'Drivers', 0).Factors = [{ Code: 'KBM', Value: 0.83 }]),
+    'a driver\'s KBM twice': (b) => {
+      const d = at(b, 'result', 'Calculation', 'Drivers', 0);
+      d.Factors = [...(d.Factors as unknown[]), { Code: 'KBM', Value: 1 }];
+    },
+    'a driver\'s KBM as a string': (b) => void (at(b, 'result', 'Calculation', 'Drivers', 0, 'Factors', 0).Value = '0.83'),
+    'applied as a string': (b) => void (at(b, 'result', 'Calculation', 'Drivers', 0).IsApplied = 'true'),
+    'a territory not an object': (b) => void (at(b, 'result', 'Calculation').Territory = [1.8, 1]),
+    'a territory without its multiplier': (b) => delete at(b, 'result', 'Calculation', 'Territory').Multiplier,
+  },
+};
+
 describe.each(DIALECTS)('%s dialect', (dialect) => {
   const adapter: InsurerAdapter = adapterFor(dialect);
   const server = serverDialect(dialect);
@@ -94,7 +174,6 @@ describe.each(DIALECTS)('%s dialect', (dialect) => {
   });
 
   describe('the sandbox\'s answers read back through the adapter', () => {
-    const coefficients: Coefficients = { tb: 8302, kt: 1.8, kbm: 0.83, kvs: 0.91, ko: 1, km: 1.2, ks: 1, kn: 1, kpr: 1 };
     const validUntil = new Date('2026-11-25T12:00:03.000Z');
 
     it('accepted, with the poll hint', () => {
@@ -119,15 +198,46 @@ describe.each(DIALECTS)('%s dialect', (dialect) => {
       });
     });
 
-    it('an offer, in roubles with kopecks', () => {
-      const offer = { offerId: 'OF-1', premium: 13_621.81, validUntil, coefficients };
-      expect(adapter.parsePoll(server.offer('t', 'ext-1', offer).body)).toEqual({
+    it.each(offers())('an offer with %s, in roubles with kopecks', (_name, o) => {
+      const offer: OfferData = { offerId: 'OF-1', premium: 13_621.81, validUntil, ...o };
+      expect(adapter.parsePoll(server.offer('t', 'ext-1', offer).body)).toStrictEqual({
         kind: 'offer',
         premium: 13_621.81,
         offerId: 'OF-1',
         validUntil: '2026-11-25T12:00:03.000Z',
-        coefficients,
+        coefficients: o.coefficients,
+        drivers: o.drivers,
+        territory: o.territory,
       });
+    });
+
+    // what the insurer would send if its own rating went wrong, each in the dialect's idiom
+    const [, sample] = offers()[0];
+    const driver = sample.drivers[0];
+    const broken: [string, Partial<OfferData>][] = [
+      ['a КБМ class past 13', { drivers: [{ ...driver, kbmClass: '14' }] }],
+      ['an empty КБМ class', { drivers: [{ ...driver, kbmClass: '' }] }],
+      ['a lower-case class m', { drivers: [{ ...driver, kbmClass: 'm' }] }],
+      ['a zero КБМ', { drivers: [{ ...driver, kbm: 0 }] }],
+      ['a negative КВС', { drivers: [{ ...driver, kvs: -0.97 }] }],
+      ['a negative index', { drivers: [{ ...driver, index: -1 }] }],
+      ['a fractional index', { drivers: [{ ...driver, index: 0.5 }] }],
+      ['one driver rated twice', { drivers: [driver, { ...driver, applied: false }] }],
+      ['two drivers applied', { drivers: [driver, { ...driver, index: 1 }] }],
+      ['a zero territory base', { territory: { base: 0, multiplier: 1 } }],
+      ['a negative multiplier', { territory: { base: 1.8, multiplier: -1 } }],
+    ];
+    it.each(broken)('an offer with %s is a WireFormatError', (_name, change) => {
+      const offer: OfferData = { offerId: 'OF-1', premium: 13_621.81, validUntil, ...sample, ...change };
+      expect(() => adapter.parsePoll(server.offer('t', 'ext-1', offer).body)).toThrow(WireFormatError);
+    });
+
+    it.each(Object.keys(MALFORMED[dialect]))('a ready answer with %s is a WireFormatError', (name) => {
+      const offer: OfferData = { offerId: 'OF-1', premium: 13_621.81, validUntil, ...sample };
+      const body = structuredClone(server.offer('t', 'ext-1', offer).body) as Rec;
+      expect(adapter.parsePoll(body)).toMatchObject({ kind: 'offer' }); // the unbroken one reads
+      MALFORMED[dialect][name](body);
+      expect(() => adapter.parsePoll(body)).toThrow(WireFormatError);
     });
   });
 
@@ -141,7 +251,6 @@ describe.each(DIALECTS)('%s dialect', (dialect) => {
 });
 
 describe('the quote reference, in each dialect\'s own idiom', () => {
-  type Rec = Record<string, unknown>;
   const reference = quoteReference('0c8e1d6e-1b7e-4b45-9b43-8f3f0f0d2a11', 'tri-kita');
   const application = sampleApplication(todayInMoscow());
 
@@ -222,23 +331,43 @@ describe('status words, as each insurer spells them', () => {
     expect(standard.parsePoll({ status: 'processing', premium: null, retryAfterMs: 900 })).toEqual({ kind: 'processing', retryAfterMs: 900 });
     expect(standard.parsePoll({ status: 'processing' })).toEqual({ kind: 'processing' });
     expect(standard.parsePoll({ status: 'declined', reason: 'нет' })).toEqual({ kind: 'declined', reason: 'нет' });
-    expect(standard.parsePoll({ status: 'ready', premium: 100.005, offerId: 'o', validUntil: '2026-12-01T00:00:00Z', coefficients: coeffs() })).toMatchObject({
+    expect(standard.parsePoll({ status: 'ready', premium: 100.005, offerId: 'o', validUntil: '2026-12-01T00:00:00Z', coefficients: coeffs(), drivers: [] })).toMatchObject({
       kind: 'offer',
       premium: 100.01,
       validUntil: '2026-12-01T00:00:00.000Z',
     });
   });
 
+  it('standard: drivers as they are, territory null or absent is left out', () => {
+    const ready = { status: 'ready', premium: 8421.37, offerId: 'o', validUntil: '2026-12-01T00:00:00Z', coefficients: coeffs(), reason: null };
+    const drivers = [{ index: 0, kbmClass: '6', kbm: 0.83, kvs: 0.91, applied: true }];
+    for (const territory of [null, undefined]) {
+      const offer = standard.parsePoll({ ...ready, drivers, territory });
+      expect(offer).toMatchObject({ kind: 'offer', drivers });
+      expect(offer).not.toHaveProperty('territory');
+    }
+    expect(standard.parsePoll({ ...ready, drivers, territory: { base: 1.56, multiplier: 2 } })).toMatchObject({ territory: { base: 1.56, multiplier: 2 } });
+    // a driver's unknown extra fields are not carried along
+    expect(standard.parsePoll({ ...ready, drivers: [{ ...drivers[0], name: 'Иванов' }] })).toMatchObject({ drivers });
+  });
+
   it('snake: IN_PROGRESS / DONE / REJECTED, kopecks to roubles', () => {
     expect(snake.parsePoll({ state: 'IN_PROGRESS', next_poll_ms: 1000 })).toEqual({ kind: 'processing', retryAfterMs: 1000 });
     expect(snake.parsePoll({ state: 'REJECTED', rejection: { code: 'X', message: 'нет' } })).toEqual({ kind: 'declined', reason: 'нет' });
     const tariff = { base_rate_kopecks: 830200, territory: 1.8, bonus_malus: 1, age_experience: 1, drivers_limit: 1, power: 1, season: 1, violations: 1, trailer: 1 };
-    expect(snake.parsePoll({ state: 'DONE', price_kopecks: 842137, offer_ref: 'o', expires_at: 1795000000, tariff })).toEqual({
+    const drivers = [{ index: 0, kbm_class: 'M', bonus_malus: 1, age_experience: 1, applied: true }];
+    expect(snake.parsePoll({ state: 'DONE', price_kopecks: 842137, offer_ref: 'o', expires_at: 1795000000, tariff, drivers })).toStrictEqual({
       kind: 'offer',
       premium: 8421.37,
       offerId: 'o',
       validUntil: new Date(1795000000 * 1000).toISOString(),
       coefficients: { tb: 8302, kt: 1.8, kbm: 1, kvs: 1, ko: 1, km: 1, ks: 1, kn: 1, kpr: 1 },
+      drivers: [{ index: 0, kbmClass: 'M', kbm: 1, kvs: 1, applied: true }],
+    });
+    const split = { ...tariff, territory: 3.12, territory_base: 1.56, territory_multiplier: 2 };
+    expect(snake.parsePoll({ state: 'DONE', price_kopecks: 842137, offer_ref: 'o', expires_at: 1795000000, tariff: split, drivers: [] })).toMatchObject({
+      drivers: [],
+      territory: { base: 1.56, multiplier: 2 },
     });
   });
 
@@ -247,22 +376,36 @@ describe('status words, as each insurer spells them', () => {
     expect(legacy.parsePoll({ result: ' в  ОБРАБОТКЕ ' })).toEqual({ kind: 'processing' });
     expect(legacy.parsePoll({ result: 'Отказ', otkaz_prichina: 'нет' })).toEqual({ kind: 'declined', reason: 'нет' });
     const koef = { ТБ: '8302', КТ: '1,8', КБМ: '0,83', КВС: '0,91', КО: '1', КМ: '1,2', КС: '1', КН: '1', КПр: '1' };
-    expect(legacy.parsePoll({ result: 'готово', summa: '8\u00a0421,37', nomer_predlozheniya: 'N1', deistv_do: '25.11.2026 15:00:03', koef })).toEqual({
+    const drivers = { voditeli_kol: '2', vod1_klass: '6', vod1_kbm: '0,83', vod1_kvs: '0,91', vod1_primenen: ' да ', vod2_klass: '3', vod2_kbm: '1', vod2_kvs: '0,91', vod2_primenen: 'НЕТ' };
+    expect(legacy.parsePoll({ result: 'готово', summa: '8\u00a0421,37', nomer_predlozheniya: 'N1', deistv_do: '25.11.2026 15:00:03', koef, ...drivers })).toStrictEqual({
       kind: 'offer',
       premium: 8421.37,
       offerId: 'N1',
       validUntil: '2026-11-25T12:00:03.000Z',
       coefficients: { tb: 8302, kt: 1.8, kbm: 0.83, kvs: 0.91, ko: 1, km: 1.2, ks: 1, kn: 1, kpr: 1 },
+      drivers: [
+        { index: 0, kbmClass: '6', kbm: 0.83, kvs: 0.91, applied: true },
+        { index: 1, kbmClass: '3', kbm: 1, kvs: 0.91, applied: false },
+      ],
     });
+    const unlimited = { result: 'Готово', summa: '100', nomer_predlozheniya: 'N2', deistv_do: '25.11.2026 15:00:03', koef, voditeli_kol: '0' };
+    expect(legacy.parsePoll({ ...unlimited, kt_baza: '1,56', kt_popravka: '2' })).toMatchObject({ drivers: [], territory: { base: 1.56, multiplier: 2 } });
   });
 
   it('rpc: Pending / Calculated / Refused', () => {
     expect(rpc.parseCreated(rpcResult({ Ticket: 'T1', State: 'Pending', PollAfterMs: 500 }))).toEqual({ kind: 'accepted', externalId: 'T1', retryAfterMs: 500 });
     expect(rpc.parsePoll(rpcResult({ State: 'Refused', RefusalReason: 'нет' }))).toEqual({ kind: 'declined', reason: 'нет' });
     const Factors = ['TB', 'KT', 'KBM', 'KVS', 'KO', 'KM', 'KS', 'KN', 'KPR'].map((Code) => ({ Code, Value: Code === 'TB' ? 8302 : 1 }));
-    expect(
-      rpc.parsePoll(rpcResult({ State: 'Calculated', Calculation: { Premium: { Amount: '8302.00', Currency: 'RUB' }, OfferNumber: 'B1', ExpiresAt: '2026-11-25T15:00:03.120+03:00', Factors } })),
-    ).toMatchObject({ kind: 'offer', premium: 8302, validUntil: '2026-11-25T12:00:03.120Z', coefficients: { tb: 8302, kt: 1 } });
+    const calculation = { Premium: { Amount: '8302.00', Currency: 'RUB' }, OfferNumber: 'B1', ExpiresAt: '2026-11-25T15:00:03.120+03:00', Factors };
+    const calculated = rpc.parsePoll(rpcResult({ State: 'Calculated', Calculation: { ...calculation, Drivers: [] } }));
+    expect(calculated).toMatchObject({ kind: 'offer', premium: 8302, validUntil: '2026-11-25T12:00:03.120Z', coefficients: { tb: 8302, kt: 1 }, drivers: [] });
+    expect(calculated).not.toHaveProperty('territory');
+    // codes the gateway adds beside KBM and KVS are not ours to read
+    const Drivers = [{ Index: 0, KbmClass: '13', Factors: [{ Code: 'KVS', Value: 1 }, { Code: 'KBM', Value: 0.46 }, { Code: 'KBM_PREV', Value: 0.5 }], IsApplied: true }];
+    expect(rpc.parsePoll(rpcResult({ State: 'Calculated', Calculation: { ...calculation, Drivers, Territory: { Base: 1, Multiplier: 1 } } }))).toMatchObject({
+      drivers: [{ index: 0, kbmClass: '13', kbm: 0.46, kvs: 1, applied: true }],
+      territory: { base: 1, multiplier: 1 },
+    });
   });
 });
 

@@ -4,7 +4,8 @@
  */
 import type { CreateOutcome, PollOutcome } from '../../lib/insurers/adapter';
 import { runQuoteLoop, type LoopOutcome, type QuoteLoopSettings, type ResumePoint } from '../../lib/insurers/quote-loop';
-import type { Coefficients } from '../../lib/tariff/types';
+import { quoteFromOutcome } from '../../lib/quotes/from-outcome';
+import type { Coefficients, DriverRating, TerritoryFactor } from '../../lib/tariff/types';
 import {
   DeadlinePassedError,
   InsurerProtocolError,
@@ -17,7 +18,20 @@ import { Errors } from 'moleculer';
 const START = 1_800_000_000_000;
 const SETTINGS: QuoteLoopSettings = { pollScheduleMs: [500, 1_000, 2_000], throttledRetries: 3, maxRetryAfterMs: 10_000, maxPollFailures: 3 };
 const COEFFICIENTS: Coefficients = { tb: 7000, kt: 1.8, kbm: 0.83, kvs: 0.97, ko: 1, km: 1.4, ks: 1, kn: 1, kpr: 1 };
-const OFFER: PollOutcome = { kind: 'offer', premium: 14202.27, offerId: 'OFF-1', validUntil: '2030-01-01T00:00:00.000Z', coefficients: COEFFICIENTS };
+const DRIVERS: DriverRating[] = [
+  { index: 0, kbmClass: '6', kbm: 0.83, kvs: 0.97, applied: true },
+  { index: 1, kbmClass: 'M', kbm: 0.83, kvs: 0.97, applied: false },
+];
+const TERRITORY: TerritoryFactor = { base: 1.8, multiplier: 1 };
+const OFFER: Extract<PollOutcome, { kind: 'offer' }> = {
+  kind: 'offer',
+  premium: 14202.27,
+  offerId: 'OFF-1',
+  validUntil: '2030-01-01T00:00:00.000Z',
+  coefficients: COEFFICIENTS,
+  drivers: DRIVERS,
+  territory: TERRITORY,
+};
 const ACCEPTED: CreateOutcome = { kind: 'accepted', externalId: 'ext-1' };
 const PROCESSING: PollOutcome = { kind: 'processing' };
 
@@ -101,6 +115,8 @@ describe('runQuoteLoop: the happy path', () => {
       offerId: 'OFF-1',
       validUntil: '2030-01-01T00:00:00.000Z',
       coefficients: COEFFICIENTS,
+      drivers: DRIVERS,
+      territory: TERRITORY,
     });
     expect(r.submits).toHaveLength(1);
     expect(r.polls.map((p) => p.id)).toEqual(['ext-1', 'ext-1', 'ext-1']);
@@ -389,5 +405,33 @@ describe('runQuoteLoop: admission (a cluster-wide pause, the outbound rate)', ()
     const r = await run({ submit: [ACCEPTED], interruptAt: 1_500, admission: (at) => (at < 3_000 ? 1_000 : 0) });
     expect(r.outcome).toEqual({ status: 'interrupted' });
     expect(r.submits).toEqual([]);
+  });
+});
+
+describe('the offer, on into the Quote (CONTRACT §4)', () => {
+  const insurer = { code: 'alfa', name: 'Альфа' };
+  const at = '2030-01-01T00:00:00.000Z';
+
+  it('carries the drivers and КТ\'s parts', async () => {
+    const r = await run({ submit: [ACCEPTED], poll: [OFFER] });
+    if (r.outcome.status !== 'offer') throw new Error(`expected an offer, got ${r.outcome.status}`);
+    expect(quoteFromOutcome('app-1', insurer, r.outcome, at)).toStrictEqual({
+      applicationId: 'app-1',
+      insurer,
+      at,
+      status: 'offer',
+      premium: 14202.27,
+      offer: { id: 'OFF-1', validUntil: '2030-01-01T00:00:00.000Z', coefficients: COEFFICIENTS, drivers: DRIVERS, territory: TERRITORY },
+    });
+  });
+
+  it('leaves territory out when the insurer does not state it; an unlimited policy lists no drivers', async () => {
+    const { territory: _territory, ...bare } = { ...OFFER, drivers: [] };
+    const r = await run({ submit: [ACCEPTED], poll: [bare] });
+    expect(r.outcome).toStrictEqual({ status: 'offer', premium: 14202.27, offerId: 'OFF-1', validUntil: '2030-01-01T00:00:00.000Z', coefficients: COEFFICIENTS, drivers: [] });
+    if (r.outcome.status !== 'offer') return;
+    const quote = quoteFromOutcome('app-1', insurer, r.outcome, at);
+    expect(quote.offer).toStrictEqual({ id: 'OFF-1', validUntil: '2030-01-01T00:00:00.000Z', coefficients: COEFFICIENTS, drivers: [] });
+    expect(JSON.parse(JSON.stringify(quote)).offer).not.toHaveProperty('territory');
   });
 });

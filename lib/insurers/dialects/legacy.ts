@@ -5,12 +5,31 @@
  * reference is the request's outgoing number, `ish_nomer` («исходящий номер», as on any letter in
  * Russian paperwork); a form that repeats one gets back the calculation already opened for it.
  *   POST /calc                       → { result: "В обработке", calc_id, povtor_ms? } | { result: "Отказ", otkaz_prichina }
- *   GET  /calc/status?calc_id={id}   → { result: "В обработке" | "Готово" | "Отказ", summa, nomer_predlozheniya, deistv_do, koef, otkaz_prichina, povtor_ms? }
+ *   GET  /calc/status?calc_id={id}   → { result: "В обработке" | "Готово" | "Отказ", summa, nomer_predlozheniya, deistv_do, koef,
+ *                                        voditeli_kol, vod{N}_klass, vod{N}_kbm, vod{N}_kvs, vod{N}_primenen, kt_baza?, kt_popravka?,
+ *                                        otkaz_prichina, povtor_ms? }
+ * A ready answer rates the drivers the way the form numbers them: `voditeli_kol` ("0" for an unlimited
+ * policy), then for N = 1…voditeli_kol (driver N-1 of the application) `vodN_klass` ("M", "0" … "13"),
+ * `vodN_kbm` and `vodN_kvs` ("0,83"), `vodN_primenen` ("Да" | "Нет"). КТ's parts, when stated, are
+ * `kt_baza` × `kt_popravka` (both or neither), with decimal commas like `koef`.
  */
 import type { Application, IsoDate } from '../../application/types';
 import { WireFormatError, type CreateOutcome, type InsurerAdapter, type PollOutcome } from '../adapter';
-import type { Coefficients } from '../../tariff/types';
-import { coefficients, optionalDelayMs, record, roubles, text, withHint, type WireRecord } from './wire';
+import type { Coefficients, DriverRating, TerritoryFactor } from '../../tariff/types';
+import {
+  absent,
+  coefficients,
+  driverRatings,
+  kbmClass,
+  optionalDelayMs,
+  record,
+  roubles,
+  territory,
+  text,
+  withHint,
+  withTerritory,
+  type WireRecord,
+} from './wire';
 
 const KOEF_NAMES: Readonly<Record<keyof Coefficients, string>> = {
   tb: 'ТБ',
@@ -25,6 +44,7 @@ const KOEF_NAMES: Readonly<Record<keyof Coefficients, string>> = {
 };
 
 const DOC_KIND = { STS: 'СТС', PTS: 'ПТС', EPTS: 'ЭПТС' } as const;
+const MAX_DRIVERS = 5; // the form has places for vod1_…vod5_
 
 type LegacyStatus = 'processing' | 'ready' | 'declined';
 
@@ -57,13 +77,17 @@ export const legacyAdapter: InsurerAdapter = {
       case 'declined':
         return { kind: 'declined', reason: text(b, 'otkaz_prichina', body) };
       case 'ready':
-        return {
-          kind: 'offer',
-          premium: roubles(decimalComma(b.summa, 'summa', body), 'summa', body),
-          offerId: text(b, 'nomer_predlozheniya', body),
-          validUntil: moscowInstant(text(b, 'deistv_do', body), body),
-          coefficients: coefficients(record(b.koef, 'koef', body), KOEF_NAMES, (raw, key) => decimalComma(raw, key, body)),
-        };
+        return withTerritory(
+          {
+            kind: 'offer',
+            premium: roubles(decimalComma(b.summa, 'summa', body), 'summa', body),
+            offerId: text(b, 'nomer_predlozheniya', body),
+            validUntil: moscowInstant(text(b, 'deistv_do', body), body),
+            coefficients: coefficients(record(b.koef, 'koef', body), KOEF_NAMES, (raw, key) => decimalComma(raw, key, body)),
+            drivers: legacyDrivers(b, body),
+          },
+          legacyTerritory(b, body),
+        );
     }
   },
 };
@@ -84,6 +108,35 @@ function decimalComma(raw: unknown, key: string, body: unknown): number {
   const n = Number(s.replace(',', '.'));
   if (!(n > 0)) throw new WireFormatError(`${key}: expected a positive amount`, body);
   return n;
+}
+
+function legacyDrivers(b: WireRecord, body: unknown): DriverRating[] {
+  const count = typeof b.voditeli_kol === 'string' && /^\d$/.test(b.voditeli_kol.trim()) ? Number(b.voditeli_kol) : NaN;
+  if (!(count <= MAX_DRIVERS)) throw new WireFormatError(`voditeli_kol: expected "0" … "${MAX_DRIVERS}"`, body);
+  const ratings = Array.from({ length: count }, (_, index): DriverRating => {
+    const p = `vod${index + 1}_`;
+    return {
+      index,
+      kbmClass: kbmClass(b[`${p}klass`], `${p}klass`, body),
+      kbm: decimalComma(b[`${p}kbm`], `${p}kbm`, body),
+      kvs: decimalComma(b[`${p}kvs`], `${p}kvs`, body),
+      applied: yesNo(b[`${p}primenen`], `${p}primenen`, body),
+    };
+  });
+  return driverRatings(ratings, 'vod', body);
+}
+
+function legacyTerritory(b: WireRecord, body: unknown): TerritoryFactor | undefined {
+  if (absent(b.kt_baza) && absent(b.kt_popravka)) return undefined;
+  return territory(decimalComma(b.kt_baza, 'kt_baza', body), decimalComma(b.kt_popravka, 'kt_popravka', body), ['kt_baza', 'kt_popravka'], body);
+}
+
+/** Compared as loosely as the status words, for the same reason. */
+function yesNo(raw: unknown, key: string, body: unknown): boolean {
+  const word = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+  if (word === 'да') return true;
+  if (word === 'нет') return false;
+  throw new WireFormatError(`${key}: expected "Да" or "Нет"`, body);
 }
 
 /** "24.11.2026 18:00:03" in Moscow (UTC+3 all year) → ISO UTC. */

@@ -6,11 +6,33 @@
  * the ticket that token already has. The JSON-RPC `id` only pairs an answer with its call.
  *   POST /rpc { method: "osago.calculate", params }          → { result: { Ticket, State: "Pending", PollAfterMs? } | { State: "Refused", RefusalReason } }
  *   POST /rpc { method: "osago.status", params: { Ticket } }  → { result: { State: "Pending" | "Calculated" | "Refused", Calculation, RefusalReason, PollAfterMs? } }
+ * A Calculation is { Premium: { Amount, Currency }, OfferNumber, ExpiresAt, Factors: [{ Code, Value }], Drivers, Territory? }:
+ * each named driver rated with coded factors of its own, `Drivers: [{ Index, KbmClass: "M" | "0" … "13",
+ * Factors: [{ Code: "KBM" | "KVS", Value }], IsApplied }]` (empty for an unlimited policy), and КТ's parts,
+ * when stated, as `Territory: { Base, Multiplier }`.
  */
 import type { Application, Driver } from '../../application/types';
 import { WireFormatError, type CreateOutcome, type InsurerAdapter, type PollOutcome } from '../adapter';
-import type { Coefficients } from '../../tariff/types';
-import { COEFFICIENT_KEYS, instant, optionalDelayMs, positiveNumber, record, roubles, text, withHint, type WireRecord } from './wire';
+import type { Coefficients, DriverRating, TerritoryFactor } from '../../tariff/types';
+import {
+  COEFFICIENT_KEYS,
+  absent,
+  driverIndex,
+  driverRatings,
+  flag,
+  instant,
+  kbmClass,
+  list,
+  optionalDelayMs,
+  positiveNumber,
+  record,
+  roubles,
+  territory,
+  text,
+  withHint,
+  withTerritory,
+  type WireRecord,
+} from './wire';
 
 const RPC_FACTOR_CODES: Readonly<Record<keyof Coefficients, string>> = {
   tb: 'TB',
@@ -23,6 +45,7 @@ const RPC_FACTOR_CODES: Readonly<Record<keyof Coefficients, string>> = {
   kn: 'KN',
   kpr: 'KPR',
 };
+const RPC_DRIVER_FACTOR_CODES: Readonly<Record<'kbm' | 'kvs', string>> = { kbm: 'KBM', kvs: 'KVS' };
 
 export const rpcAdapter: InsurerAdapter = {
   dialect: 'rpc',
@@ -53,13 +76,21 @@ export const rpcAdapter: InsurerAdapter = {
         return { kind: 'declined', reason: text(r, 'RefusalReason', body) };
       case 'Calculated': {
         const c = record(r.Calculation, 'Calculation', body);
-        return {
-          kind: 'offer',
-          premium: rubAmount(c.Premium, body),
-          offerId: text(c, 'OfferNumber', body),
-          validUntil: instant(c.ExpiresAt, 'ExpiresAt', body),
-          coefficients: factors(c.Factors, body),
-        };
+        return withTerritory(
+          {
+            kind: 'offer',
+            premium: rubAmount(c.Premium, body),
+            offerId: text(c, 'OfferNumber', body),
+            validUntil: instant(c.ExpiresAt, 'ExpiresAt', body),
+            coefficients: factors(c.Factors, COEFFICIENT_KEYS, RPC_FACTOR_CODES, 'Factors', body),
+            drivers: driverRatings(
+              list(c.Drivers, 'Drivers', body).map((d, i) => driverRating(d, `Drivers.${i}`, body)),
+              'Drivers',
+              body,
+            ),
+          },
+          rpcTerritory(c.Territory, body),
+        );
       }
       default:
         throw new WireFormatError(`poll answer: unknown State ${JSON.stringify(r.State)}`, body);
@@ -90,22 +121,40 @@ function rubAmount(raw: unknown, body: unknown): number {
   return roubles(Number(s), 'Premium.Amount', body);
 }
 
-function factors(raw: unknown, body: unknown): Coefficients {
-  if (!Array.isArray(raw)) throw new WireFormatError('Factors: expected a list', body);
+/** A list of coded factors, each code once; `codes[k]` is the gateway's code for our `k`, codes it adds are ignored. */
+function factors<K extends string>(raw: unknown, keys: readonly K[], codes: Readonly<Record<K, string>>, at: string, body: unknown): Record<K, number> {
   const byCode = new Map<string, unknown>();
-  for (const item of raw) {
-    const f = record(item, 'Factors[]', body);
+  for (const item of list(raw, at, body)) {
+    const f = record(item, `${at}[]`, body);
     const code = text(f, 'Code', body);
-    if (byCode.has(code)) throw new WireFormatError(`Factors: ${code} given twice`, body);
+    if (byCode.has(code)) throw new WireFormatError(`${at}: ${code} given twice`, body);
     byCode.set(code, f.Value);
   }
-  const out = {} as Coefficients;
-  for (const k of COEFFICIENT_KEYS) {
-    const code = RPC_FACTOR_CODES[k];
-    if (!byCode.has(code)) throw new WireFormatError(`Factors: ${code} missing`, body);
-    out[k] = positiveNumber(byCode.get(code), `Factors.${code}`, body);
+  const out = {} as Record<K, number>;
+  for (const k of keys) {
+    const code = codes[k];
+    if (!byCode.has(code)) throw new WireFormatError(`${at}: ${code} missing`, body);
+    out[k] = positiveNumber(byCode.get(code), `${at}.${code}`, body);
   }
   return out;
+}
+
+function driverRating(raw: unknown, at: string, body: unknown): DriverRating {
+  const d = record(raw, at, body);
+  const { kbm, kvs } = factors(d.Factors, ['kbm', 'kvs'] as const, RPC_DRIVER_FACTOR_CODES, `${at}.Factors`, body);
+  return {
+    index: driverIndex(d.Index, `${at}.Index`, body),
+    kbmClass: kbmClass(d.KbmClass, `${at}.KbmClass`, body),
+    kbm,
+    kvs,
+    applied: flag(d.IsApplied, `${at}.IsApplied`, body),
+  };
+}
+
+function rpcTerritory(raw: unknown, body: unknown): TerritoryFactor | undefined {
+  if (absent(raw)) return undefined;
+  const t = record(raw, 'Territory', body);
+  return territory(t.Base, t.Multiplier, ['Territory.Base', 'Territory.Multiplier'], body);
 }
 
 function toRpcParams(a: Application, reference: string): WireRecord {

@@ -4,12 +4,31 @@
  * body: the quote reference is the `Idempotency-Key` header of the create, and a create that
  * repeats a key answers with the quote that key already opened.
  *   POST /v2/quotes        → 201 { quote_id, state: "IN_PROGRESS", next_poll_ms? } | 200 { state: "REJECTED", rejection }
- *   GET  /v2/quotes/{id}   → { quote_id, state: "IN_PROGRESS" | "DONE" | "REJECTED", price_kopecks, offer_ref, expires_at, tariff, rejection, next_poll_ms? }
+ *   GET  /v2/quotes/{id}   → { quote_id, state: "IN_PROGRESS" | "DONE" | "REJECTED", price_kopecks, offer_ref, expires_at, tariff, drivers, rejection, next_poll_ms? }
+ * A DONE quote rates each named driver in the tariff's words, `drivers: [{ index, kbm_class: "M" | "0" … "13",
+ * bonus_malus, age_experience, applied }]` (empty for an unlimited policy), and may split the tariff's
+ * `territory` into `territory_base` × `territory_multiplier` (both or neither).
  */
 import type { Application, Driver } from '../../application/types';
 import { WireFormatError, type CreateOutcome, type InsurerAdapter, type PollOutcome } from '../adapter';
-import type { Coefficients } from '../../tariff/types';
-import { coefficients, optionalDelayMs, positiveNumber, record, roubles, text, withHint, type WireRecord } from './wire';
+import type { Coefficients, DriverRating } from '../../tariff/types';
+import {
+  coefficients,
+  driverIndex,
+  driverRatings,
+  flag,
+  kbmClass,
+  list,
+  optionalDelayMs,
+  optionalTerritory,
+  positiveNumber,
+  record,
+  roubles,
+  text,
+  withHint,
+  withTerritory,
+  type WireRecord,
+} from './wire';
 
 const TARIFF_NAMES: Readonly<Record<keyof Coefficients, string>> = {
   tb: 'base_rate_kopecks',
@@ -51,19 +70,28 @@ export const snakeAdapter: InsurerAdapter = {
       case 'REJECTED':
         return { kind: 'declined', reason: rejection(b, body) };
       case 'DONE': {
-        const c = coefficients(record(b.tariff, 'tariff', body), TARIFF_NAMES, (raw, key) => positiveNumber(raw, key, body));
+        const tariff = record(b.tariff, 'tariff', body);
+        const c = coefficients(tariff, TARIFF_NAMES, (raw, key) => positiveNumber(raw, key, body));
         c.tb = kopecksToRoubles(c.tb, TARIFF_NAMES.tb, body);
         const expires = b.expires_at;
         if (typeof expires !== 'number' || !Number.isInteger(expires) || expires <= 0) {
           throw new WireFormatError('expires_at: expected Unix seconds', body);
         }
-        return {
-          kind: 'offer',
-          premium: kopecksToRoubles(b.price_kopecks, 'price_kopecks', body),
-          offerId: text(b, 'offer_ref', body),
-          validUntil: new Date(expires * 1000).toISOString(),
-          coefficients: c,
-        };
+        return withTerritory(
+          {
+            kind: 'offer',
+            premium: kopecksToRoubles(b.price_kopecks, 'price_kopecks', body),
+            offerId: text(b, 'offer_ref', body),
+            validUntil: new Date(expires * 1000).toISOString(),
+            coefficients: c,
+            drivers: driverRatings(
+              list(b.drivers, 'drivers', body).map((d, i) => driverRating(d, `drivers.${i}`, body)),
+              'drivers',
+              body,
+            ),
+          },
+          optionalTerritory(tariff.territory_base, tariff.territory_multiplier, ['tariff.territory_base', 'tariff.territory_multiplier'], body),
+        );
       }
       default:
         throw new WireFormatError(`poll answer: unknown state ${JSON.stringify(b.state)}`, body);
@@ -76,6 +104,17 @@ function kopecksToRoubles(raw: unknown, key: string, body: unknown): number {
     throw new WireFormatError(`${key}: expected a positive whole number of kopecks`, body);
   }
   return roubles(raw / 100, key, body);
+}
+
+function driverRating(raw: unknown, at: string, body: unknown): DriverRating {
+  const d = record(raw, at, body);
+  return {
+    index: driverIndex(d.index, `${at}.index`, body),
+    kbmClass: kbmClass(d.kbm_class, `${at}.kbm_class`, body),
+    kbm: positiveNumber(d.bonus_malus, `${at}.bonus_malus`, body),
+    kvs: positiveNumber(d.age_experience, `${at}.age_experience`, body),
+    applied: flag(d.applied, `${at}.applied`, body),
+  };
 }
 
 function rejection(b: WireRecord, body: unknown): string {

@@ -4,12 +4,32 @@
  * one answers with the application the insurer already opened for it); the answers use our
  * words, so mapping is mostly checking.
  *   POST /applications        → 202 { id, status: "processing", retryAfterMs? } | 200 { status: "declined", reason }
- *   GET  /applications/{id}   → { status: "processing" | "ready" | "declined", premium, offerId, validUntil, coefficients, reason, retryAfterMs? }
+ *   GET  /applications/{id}   → { status: "processing" | "ready" | "declined", premium, offerId, validUntil, coefficients, drivers, territory, reason, retryAfterMs? }
+ * A ready answer rates each named driver, `drivers: [{ index, kbmClass: "M" | "0" … "13", kbm, kvs, applied }]`
+ * (empty for an unlimited policy), and may state КТ's parts, `territory: { base, multiplier }` (null: not stated).
  */
 import type { Application } from '../../application/types';
 import { WireFormatError, type CreateOutcome, type InsurerAdapter, type PollOutcome } from '../adapter';
-import type { Coefficients } from '../../tariff/types';
-import { COEFFICIENT_KEYS, coefficients, instant, optionalDelayMs, positiveNumber, record, roubles, text, withHint } from './wire';
+import type { Coefficients, DriverRating, TerritoryFactor } from '../../tariff/types';
+import {
+  COEFFICIENT_KEYS,
+  absent,
+  coefficients,
+  driverIndex,
+  driverRatings,
+  flag,
+  instant,
+  kbmClass,
+  list,
+  optionalDelayMs,
+  positiveNumber,
+  record,
+  roubles,
+  territory,
+  text,
+  withHint,
+  withTerritory,
+} from './wire';
 
 const SAME_NAMES = Object.fromEntries(COEFFICIENT_KEYS.map((k) => [k, k])) as Record<keyof Coefficients, string>;
 
@@ -41,17 +61,42 @@ export const standardAdapter: InsurerAdapter = {
       case 'declined':
         return { kind: 'declined', reason: text(b, 'reason', body) };
       case 'ready':
-        return {
-          kind: 'offer',
-          premium: roubles(positiveNumber(b.premium, 'premium', body), 'premium', body),
-          offerId: text(b, 'offerId', body),
-          validUntil: instant(b.validUntil, 'validUntil', body),
-          coefficients: coefficients(record(b.coefficients, 'coefficients', body), SAME_NAMES, (raw, key) =>
-            positiveNumber(raw, key, body),
-          ),
-        };
+        return withTerritory(
+          {
+            kind: 'offer',
+            premium: roubles(positiveNumber(b.premium, 'premium', body), 'premium', body),
+            offerId: text(b, 'offerId', body),
+            validUntil: instant(b.validUntil, 'validUntil', body),
+            coefficients: coefficients(record(b.coefficients, 'coefficients', body), SAME_NAMES, (raw, key) =>
+              positiveNumber(raw, key, body),
+            ),
+            drivers: driverRatings(
+              list(b.drivers, 'drivers', body).map((d, i) => driverRating(d, `drivers.${i}`, body)),
+              'drivers',
+              body,
+            ),
+          },
+          readTerritory(b.territory, body),
+        );
       default:
         throw new WireFormatError(`poll answer: unknown status ${JSON.stringify(b.status)}`, body);
     }
   },
 };
+
+function driverRating(raw: unknown, at: string, body: unknown): DriverRating {
+  const d = record(raw, at, body);
+  return {
+    index: driverIndex(d.index, `${at}.index`, body),
+    kbmClass: kbmClass(d.kbmClass, `${at}.kbmClass`, body),
+    kbm: positiveNumber(d.kbm, `${at}.kbm`, body),
+    kvs: positiveNumber(d.kvs, `${at}.kvs`, body),
+    applied: flag(d.applied, `${at}.applied`, body),
+  };
+}
+
+function readTerritory(raw: unknown, body: unknown): TerritoryFactor | undefined {
+  if (absent(raw)) return undefined;
+  const t = record(raw, 'territory', body);
+  return territory(t.base, t.multiplier, ['territory.base', 'territory.multiplier'], body);
+}

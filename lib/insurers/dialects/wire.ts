@@ -4,7 +4,7 @@
  * undefined or NaN into a quote.
  */
 import { WireFormatError } from '../adapter';
-import type { Coefficients } from '../../tariff/types';
+import type { Coefficients, DriverRating, TerritoryFactor } from '../../tariff/types';
 
 export type WireRecord = Record<string, unknown>;
 
@@ -62,6 +62,73 @@ export function positiveNumber(raw: unknown, key: string, body: unknown): number
     throw new WireFormatError(`${key}: expected a positive number`, body);
   }
   return raw;
+}
+
+/** JSON's two ways of saying "not given". */
+export function absent(raw: unknown): raw is null | undefined {
+  return raw === undefined || raw === null;
+}
+
+export function list(raw: unknown, key: string, body: unknown): unknown[] {
+  if (!Array.isArray(raw)) throw new WireFormatError(`${key}: expected a list`, body);
+  return raw;
+}
+
+export function flag(raw: unknown, key: string, body: unknown): boolean {
+  if (typeof raw !== 'boolean') throw new WireFormatError(`${key}: expected true or false`, body);
+  return raw;
+}
+
+/** A position in the application's `drivers`. */
+export function driverIndex(raw: unknown, key: string, body: unknown): number {
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) {
+    throw new WireFormatError(`${key}: expected a non-negative whole number`, body);
+  }
+  return raw;
+}
+
+export const KBM_CLASSES: readonly string[] = ['M', ...Array.from({ length: 14 }, (_, i) => String(i))];
+
+/** Always a string on our side, 'M' or '0' … '13', so a class 0 and a missing one cannot be confused. */
+export function kbmClass(raw: unknown, key: string, body: unknown): string {
+  if (typeof raw !== 'string' || !KBM_CLASSES.includes(raw)) {
+    throw new WireFormatError(`${key}: expected a КБМ class, one of ${KBM_CLASSES.join(', ')}`, body);
+  }
+  return raw;
+}
+
+/**
+ * The checks no single entry can make: one rating per driver, and one driver at most whose
+ * КБМ × КВС the policy takes (none only when the list is empty or the insurer does not say).
+ */
+export function driverRatings(ratings: DriverRating[], key: string, body: unknown): DriverRating[] {
+  const indexes = new Set<number>();
+  for (const r of ratings) {
+    if (indexes.has(r.index)) throw new WireFormatError(`${key}: driver ${r.index} rated twice`, body);
+    indexes.add(r.index);
+  }
+  if (ratings.filter((r) => r.applied).length > 1) throw new WireFormatError(`${key}: more than one driver applied`, body);
+  return ratings;
+}
+
+/** КТ's parts; `keys` are the dialect's names for base and multiplier. */
+export function territory(base: unknown, multiplier: unknown, keys: readonly [string, string], body: unknown): TerritoryFactor {
+  return { base: positiveNumber(base, keys[0], body), multiplier: positiveNumber(multiplier, keys[1], body) };
+}
+
+/** For dialects that flatten КТ's parts: both or neither; one without the other is a broken contract. */
+export function optionalTerritory(
+  base: unknown,
+  multiplier: unknown,
+  keys: readonly [string, string],
+  body: unknown,
+): TerritoryFactor | undefined {
+  return absent(base) && absent(multiplier) ? undefined : territory(base, multiplier, keys, body);
+}
+
+/** Leaves territory out rather than undefined, so offers compare cleanly and serialise without it. */
+export function withTerritory<T extends object>(offer: T, factor: TerritoryFactor | undefined): T & { territory?: TerritoryFactor } {
+  return factor === undefined ? offer : { ...offer, territory: factor };
 }
 
 /** Leaves retryAfterMs out rather than undefined, so outcomes compare cleanly. */
