@@ -4,8 +4,10 @@
  * reload (its id and token are kept in sessionStorage).
  *
  * The results container `#results` carries data-state = idle | quoting | completed; each insurer's
- * row `li[data-insurer][data-status]` (CONTRACT §7). Insurer names and reasons come from outside:
- * they are only ever set with textContent.
+ * row `li[data-insurer][data-status]` (CONTRACT §7); an offer's row has a button that unfolds
+ * `[data-breakdown]`, why the price is what it is (every coefficient, each named driver's КБМ and
+ * КВС). Insurer names, reasons and the offer's figures come from outside: they are only ever set
+ * with textContent.
  */
 (function () {
   'use strict';
@@ -30,6 +32,12 @@
 
   const money = new Intl.NumberFormat('ru-RU', { style: 'currency', currency: 'RUB' });
   const plainNumber = new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 4 });
+  const baseRate = new Intl.NumberFormat('ru-RU', {
+    style: 'currency',
+    currency: 'RUB',
+    minimumFractionDigits: 0,
+    maximumFractionDigits: 2,
+  });
   const IDLE_TEXT = summary.textContent;
   const dateTime = new Intl.DateTimeFormat('ru-RU', {
     day: 'numeric',
@@ -41,8 +49,14 @@
   /** The application on screen: { id, token, deadline, insurers, startedAt }, or null. */
   let current = null;
   let completed = false;
-  /** insurer code → { el, parts, name, status, premium, reason, offer, order } */
+  /** insurer code → { el, parts, name, status, premium, reason, offer, order, breakdown } */
   const rows = new Map();
+  /**
+   * What this page itself sent for the application on screen (see factsOf), or null after a
+   * reload. Only in memory: the drivers' names are personal data and stay out of sessionStorage.
+   */
+  let sent = null;
+  let breakdownSerial = 0; // ids for aria-controls; insurer codes come from outside, so not those
   let countdownTimer = null;
   let applying = false;
   let early = []; // events that came while an `apply` waited for its ack
@@ -61,17 +75,20 @@
     timeout: 'не успела ответить',
   };
 
+  /** Every coefficient of the premium (OSAGO.md): its abbreviation and what it stands for. */
   const COEFFICIENTS = [
-    ['tb', 'ТБ'],
-    ['kt', 'КТ'],
-    ['kbm', 'КБМ'],
-    ['kvs', 'КВС'],
-    ['ko', 'КО'],
-    ['km', 'КМ'],
-    ['ks', 'КС'],
-    ['kn', 'КН'],
-    ['kpr', 'КПр'],
+    ['tb', 'ТБ', 'базовый тариф страховой'],
+    ['kt', 'КТ', 'территория регистрации владельца'],
+    ['kbm', 'КБМ', 'бонус-малус: скидка за езду без аварий или надбавка за аварии'],
+    ['kvs', 'КВС', 'возраст и стаж водителя'],
+    ['ko', 'КО', 'ограничение списка водителей'],
+    ['km', 'КМ', 'мощность двигателя'],
+    ['ks', 'КС', 'период использования'],
+    ['kn', 'КН', 'грубые нарушения'],
+    ['kpr', 'КПр', 'прицеп'],
   ];
+  // КН and КПр are 1 for almost everyone (CONTRACT §4 counts them as 1 when absent): shown only when not.
+  const RARE_COEFFICIENTS = ['kn', 'kpr'];
 
   function formatRoubles(value) {
     return money.format(value);
@@ -88,13 +105,6 @@
       const offer = row.offer || {};
       const until = Date.parse(offer.validUntil);
       if (Number.isFinite(until)) parts.push('действует до ' + dateTime.format(new Date(until)));
-      const k = offer.coefficients && typeof offer.coefficients === 'object' ? offer.coefficients : null;
-      if (k) {
-        const list = COEFFICIENTS.filter(([key]) => typeof k[key] === 'number').map(
-          ([key, label]) => label + ' ' + plainNumber.format(k[key]),
-        );
-        if (list.length) parts.push(list.join(' · '));
-      }
       return parts.join('; ');
     }
     if (row.status === 'failed' || row.status === 'unavailable' || row.status === 'timeout') return row.reason;
@@ -160,6 +170,7 @@
       reason: '',
       offer: null,
       order: rows.size,
+      breakdown: null,
     };
     rows.set(code, row);
     quoteList.appendChild(el);
@@ -177,6 +188,246 @@
     const detail = detailText(row) || '';
     parts.detail.textContent = detail;
     parts.detail.hidden = !detail;
+    renderBreakdown(row);
+  }
+
+  /* ---------- why this price ---------- */
+
+  function isNumber(value) {
+    return typeof value === 'number' && Number.isFinite(value);
+  }
+
+  function formatFactor(value) {
+    return plainNumber.format(value);
+  }
+
+  function element(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function personName(person) {
+    if (!person || typeof person !== 'object') return '';
+    return [person.firstName, person.lastName]
+      .filter((part) => typeof part === 'string' && part.trim())
+      .map((part) => part.trim())
+      .join(' ');
+  }
+
+  /** The inputs of a submitted application (CONTRACT §1) that the breakdown can put a name to. */
+  function factsOf(application) {
+    const a = application && typeof application === 'object' ? application : {};
+    const vehicle = a.vehicle && typeof a.vehicle === 'object' ? a.vehicle : {};
+    const owner = a.owner && typeof a.owner === 'object' ? a.owner : {};
+    const policy = a.policy && typeof a.policy === 'object' ? a.policy : {};
+    const power = Number(vehicle.enginePowerHp);
+    const months = Number(policy.periodMonths);
+    return {
+      unlimited: a.unlimitedDrivers === true,
+      driverNames: (Array.isArray(a.drivers) ? a.drivers : []).map(personName),
+      enginePowerHp: Number.isFinite(power) && power > 0 ? power : null,
+      periodMonths: Number.isInteger(months) && months > 0 ? months : null,
+      region: typeof owner.registrationRegion === 'string' ? owner.registrationRegion.trim() : '',
+    };
+  }
+
+  /** `offer.drivers` by index, the malformed entries left out; null when the insurer sent none. */
+  function driverRatings(offer) {
+    if (!Array.isArray(offer.drivers)) return null;
+    return offer.drivers
+      .filter(
+        (d) =>
+          d && typeof d === 'object' && Number.isInteger(d.index) && d.index >= 0 &&
+          isNumber(d.kbm) && isNumber(d.kvs),
+      )
+      .sort((a, b) => a.index - b.index);
+  }
+
+  /** КТ's parts, when the insurer sent them both. */
+  function territoryOf(offer) {
+    const t = offer.territory;
+    return t && typeof t === 'object' && isNumber(t.base) && isNumber(t.multiplier) ? t : null;
+  }
+
+  function kbmClassText(value) {
+    const text = value === undefined || value === null ? '' : String(value).trim();
+    // The class of a driver with the worst history is «М»; the wire may spell it with a Latin M.
+    return text === 'M' ? 'М' : text;
+  }
+
+  /** «Водитель 2 (Пётр Петров)»: the name while the page has it (not after a reload), else the number. */
+  function driverLabel(rating, word) {
+    const name = sent && typeof sent.driverNames[rating.index] === 'string' ? sent.driverNames[rating.index] : '';
+    const number = (word || 'Водитель') + ' ' + (rating.index + 1);
+    return name ? number + ' (' + name + ')' : number;
+  }
+
+  /**
+   * The explanation of one coefficient beside its value: where it comes from, as far as the offer
+   * (or what this page sent) says. `policy` is { ratings, applied, unlimited }; unlimited is null
+   * when neither the offer nor the page knows.
+   */
+  function factorNote(key, policy) {
+    const { applied, unlimited } = policy;
+    switch (key) {
+      case 'kt':
+        return sent && sent.region ? 'регион ' + sent.region : '';
+      case 'kbm':
+        if (unlimited === true) return 'КБМ собственника: полис без ограничения списка водителей';
+        if (!applied) return '';
+        return (
+          (kbmClassText(applied.kbmClass) ? 'класс ' + kbmClassText(applied.kbmClass) + ', ' : '') +
+          driverLabel(applied, 'водитель')
+        );
+      case 'kvs':
+        if (unlimited === true) return 'не применяется: полис без ограничения списка водителей';
+        return applied ? driverLabel(applied, 'водитель') : '';
+      case 'ko':
+        if (unlimited === true) return 'без ограничений — управлять может любой водитель';
+        if (unlimited === false) return 'только водители из списка';
+        return '';
+      case 'km':
+        return sent && sent.enginePowerHp ? formatFactor(sent.enginePowerHp) + ' л. с.' : '';
+      case 'ks':
+        return sent && sent.periodMonths ? 'полис на ' + sent.periodMonths + ' мес.' : '';
+      default:
+        return '';
+    }
+  }
+
+  function factorValue(key, value, offer) {
+    if (key === 'tb') return baseRate.format(value);
+    const territory = key === 'kt' ? territoryOf(offer) : null;
+    if (territory && territory.multiplier !== 1) {
+      return (
+        formatFactor(value) + ' = ' + formatFactor(territory.base) + ' × ' + formatFactor(territory.multiplier) +
+        ' (поправочный коэффициент)'
+      );
+    }
+    return formatFactor(value);
+  }
+
+  /** The breakdown's content for an offer row: coefficients, the price they multiply to, the drivers. */
+  function breakdownNodes(row, panelId) {
+    const offer = row.offer || {};
+    const k = offer.coefficients && typeof offer.coefficients === 'object' ? offer.coefficients : null;
+    if (!k) return [element('p', 'breakdown-note', 'Страховая не прислала, из чего сложилась цена.')];
+
+    const ratings = driverRatings(offer);
+    // An unlimited policy lists no drivers (CONTRACT §4); without the list, the page's own word.
+    const unlimited = ratings ? ratings.length === 0 : sent ? sent.unlimited : null;
+    const applied = ratings ? ratings.find((d) => d.applied === true) : undefined;
+    const policy = { ratings, applied, unlimited };
+
+    const nodes = [element('p', 'breakdown-intro', 'Цена — произведение коэффициентов по формуле ОСАГО:')];
+    const list = element('dl', 'breakdown-factors');
+    const shown = [];
+    for (const [key, short, meaning] of COEFFICIENTS) {
+      const value = k[key];
+      if (!isNumber(value) || (RARE_COEFFICIENTS.includes(key) && value === 1)) continue;
+      shown.push([short, value, key]);
+      const item = element('div', 'breakdown-factor');
+      const term = element('dt');
+      term.append(element('b', '', short), ' — ' + meaning);
+      const definition = element('dd');
+      definition.dataset.factor = key;
+      definition.append(element('span', 'breakdown-value', factorValue(key, value, offer)));
+      const note = factorNote(key, policy);
+      if (note) definition.append(' ', element('span', 'breakdown-note', '— ' + note));
+      item.append(term, definition);
+      list.append(item);
+    }
+    nodes.push(list);
+
+    if (shown.length && hasPremium(row)) {
+      const total = element('p', 'breakdown-total');
+      total.append(
+        shown.map(([, value, key]) => (key === 'tb' ? baseRate.format(value) : formatFactor(value))).join(' × ') + ' = ',
+        element('b', '', formatRoubles(row.premium)),
+      );
+      nodes.push(total);
+    }
+
+    if (unlimited === true) {
+      nodes.push(
+        element('p', 'breakdown-drivers-note', 'Полис без ограничения списка водителей: КБМ берётся собственника, КВС не применяется.'),
+      );
+    } else if (ratings && ratings.length) {
+      const titleId = panelId + '-drivers';
+      const title = element(
+        'p',
+        'breakdown-drivers-title',
+        ratings.length > 1
+          ? 'Водители. Цену определяет тот, у кого КБМ × КВС больше:'
+          : 'Водитель:',
+      );
+      title.id = titleId;
+      const drivers = element('ul', 'breakdown-drivers');
+      drivers.setAttribute('aria-labelledby', titleId);
+      for (const rating of ratings) {
+        const item = element('li', 'breakdown-driver');
+        item.dataset.driver = String(rating.index);
+        item.dataset.applied = rating.applied === true ? 'true' : 'false';
+        const cls = kbmClassText(rating.kbmClass);
+        item.append(
+          element('b', '', driverLabel(rating)),
+          ': ' + (cls ? 'класс КБМ ' + cls + ' → ' : '') + 'КБМ ' + formatFactor(rating.kbm) +
+            ', КВС ' + formatFactor(rating.kvs),
+        );
+        if (rating.applied === true) item.append(' ', element('span', 'breakdown-applied', 'определяет цену'));
+        drivers.append(item);
+      }
+      nodes.push(title, drivers);
+    }
+    return nodes;
+  }
+
+  function setExpanded(row, open) {
+    const { toggle, panel } = row.breakdown;
+    panel.hidden = !open;
+    toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+  }
+
+  /** The button and its (folded) breakdown, made on an offer row's first render. */
+  function ensureBreakdown(row) {
+    if (row.breakdown) return row.breakdown;
+    breakdownSerial += 1;
+    const id = 'breakdown-' + breakdownSerial;
+    const toggle = element('button', 'quote-why', 'Почему такая цена');
+    toggle.type = 'button';
+    toggle.id = id + '-toggle';
+    toggle.setAttribute('aria-controls', id);
+    toggle.setAttribute('aria-expanded', 'false');
+    const panel = element('div', 'breakdown');
+    panel.id = id;
+    panel.dataset.breakdown = '';
+    panel.setAttribute('role', 'region');
+    panel.hidden = true;
+    row.breakdown = { toggle, panel, content: '' };
+    toggle.addEventListener('click', () => setExpanded(row, panel.hidden));
+    row.el.append(' ', toggle, panel);
+    return row.breakdown;
+  }
+
+  function renderBreakdown(row) {
+    if (row.status !== 'offer') {
+      if (row.breakdown) {
+        row.breakdown.toggle.remove();
+        row.breakdown.panel.remove();
+        row.breakdown = null;
+      }
+      return;
+    }
+    const { panel } = ensureBreakdown(row);
+    panel.setAttribute('aria-label', 'Почему такая цена: ' + row.name);
+    // The same offer again (a snapshot, the completed event) leaves an open breakdown alone, so
+    // that the results' live region does not read it out once more.
+    const content = JSON.stringify([row.name, row.premium, row.offer, sent]);
+    if (content === row.breakdown.content) return;
+    row.breakdown.content = content;
+    panel.replaceChildren(...breakdownNodes(row, panel.id));
   }
 
   /** One Quote of CONTRACT §4 onto its row. A final state is never taken back by a late `pending`. */
@@ -230,9 +481,12 @@
       if (ao !== bo) return ao ? -1 : 1;
       return a.order - b.order;
     });
+    // Moving a row takes the focus off its breakdown button: it is given back.
+    const focused = quoteList.contains(document.activeElement) ? document.activeElement : null;
     sorted.forEach((row, i) => {
       if (quoteList.children[i] !== row.el) quoteList.insertBefore(row.el, quoteList.children[i] || null);
     });
+    if (focused && document.activeElement !== focused) focused.focus({ preventScroll: true });
   }
 
   function updateSummary(best) {
@@ -324,8 +578,9 @@
     updateSummary();
   }
 
-  function begin(ack) {
+  function begin(ack, facts) {
     clearSubscribeRetry();
+    sent = facts;
     current = {
       id: String(ack.id),
       token: String(ack.token),
@@ -399,6 +654,7 @@
     subscribeAttempts = 0;
     forget();
     current = null;
+    sent = null;
     completed = false;
     stopCountdown();
     resetRows();
@@ -481,6 +737,7 @@
     // A new request: the previous results (finished or not) leave the screen, so data-state goes
     // back to idle until this application's ack says quoting.
     resetResults('Отправляем анкету…');
+    const facts = factsOf(application);
     applying = true;
     early = [];
     submitButton.disabled = true;
@@ -504,7 +761,7 @@
         F.showMessage('Не удалось начать расчёт', ['Сервер ответил неожиданно. Попробуйте ещё раз.']);
       } else {
         F.clearErrors();
-        begin(res);
+        begin(res, facts);
       }
       for (const [kind, data] of buffered) {
         if (kind === 'quote') onQuote(data);

@@ -1,9 +1,10 @@
 /**
  * The customer's page in a real browser (Debian's Chromium driven by playwright-core) against the
- * real system: the CONTRACT §7 hooks, a full quoting run, and field errors the page shows.
+ * real system: the CONTRACT §7 hooks, a full quoting run, field errors the page shows, and an
+ * offer's "why this price" breakdown.
  */
 import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startSystem, type RunningSystem } from '../support/system';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,6 +18,36 @@ function requireChromium(): void {
     `the page tests cannot run: no Chromium at ${CHROMIUM}. Install it (Debian: apt-get install chromium; .ci/run does) ` +
       'or point CHROMIUM_PATH at one; to leave the browser out of a local run, use jest --testPathIgnorePatterns page.test',
   );
+}
+
+/** Submits the form as it stands and waits for the completed event to reach the page. */
+async function quoteAndWait(page: Page): Promise<void> {
+  await page.locator('form [type="submit"]').click();
+  await page.waitForSelector('[data-state="completed"]', { timeout: 15_000 });
+}
+
+/** The cheapest offer's row: the one the customer looks at first. */
+async function bestOfferRow(page: Page): Promise<Locator> {
+  const best = page.locator('[data-insurer][data-best="true"]');
+  await expect(best.count()).resolves.toBe(1);
+  await expect(best.getAttribute('data-status')).resolves.toBe('offer');
+  return best;
+}
+
+/** The row's breakdown button and the element it controls, checked folded; then unfolded. */
+async function unfold(row: Locator): Promise<{ button: Locator; breakdown: Locator }> {
+  const button = row.locator('button[aria-controls]');
+  const breakdown = row.locator('[data-breakdown]');
+  await expect(button.count()).resolves.toBe(1);
+  await expect(breakdown.count()).resolves.toBe(1);
+  await expect(button.getAttribute('type')).resolves.toBe('button');
+  await expect(button.getAttribute('aria-controls')).resolves.toBe(await breakdown.getAttribute('id'));
+  await expect(button.getAttribute('aria-expanded')).resolves.toBe('false');
+  await expect(breakdown.isHidden()).resolves.toBe(true);
+  await button.click();
+  await expect(breakdown.isVisible()).resolves.toBe(true);
+  await expect(button.getAttribute('aria-expanded')).resolves.toBe('true');
+  return { button, breakdown };
 }
 
 describe('the page', () => {
@@ -74,6 +105,69 @@ describe('the page', () => {
     expect(offers.length).toBeGreaterThan(0);
     for (const offer of offers) expect(offer.text).toMatch(/\d[\d\s\u00a0\u202f]*,\d{2}\s?₽/);
     await page.screenshot({ path: `${system.dataDir}/page-completed.png`, fullPage: true });
+  });
+
+  test('an offer unfolds why its price is what it is: every coefficient, each driver, the applied one marked', async () => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    await page.locator('#add-driver').click();
+    const second = { 'drivers.1.lastName': 'Петрова', 'drivers.1.firstName': 'Анна', 'drivers.1.birthDate': '2001-07-15', 'drivers.1.license.series': '9901', 'drivers.1.license.number': '654321', 'drivers.1.license.issuedAt': '2022-08-20', 'drivers.1.experienceSince': '2022-08-20' };
+    for (const [name, value] of Object.entries(second)) await page.locator(`[name="${name}"]`).fill(value);
+    await quoteAndWait(page);
+
+    const offerRows = page.locator('[data-insurer][data-status="offer"]');
+    const premiums = await offerRows.evaluateAll((els) => els.map((e) => e.querySelector('.quote-premium')?.textContent ?? ''));
+    const roubles = premiums.map((text) => Number(text.replace(/[^\d,]/g, '').replace(',', '.')));
+    expect(roubles.length).toBeGreaterThan(0);
+    expect(roubles).toEqual([...roubles].sort((a, b) => a - b));
+    const row = await bestOfferRow(page);
+    await expect(offerRows.first().getAttribute('data-insurer')).resolves.toBe(await row.getAttribute('data-insurer'));
+
+    const { button, breakdown } = await unfold(row);
+    await expect(breakdown.getAttribute('role')).resolves.toBe('region');
+    expect(((await breakdown.getAttribute('aria-label')) ?? '').trim()).not.toBe('');
+    const text = (await breakdown.textContent()) ?? '';
+    for (const factor of ['ТБ', 'КТ', 'КБМ', 'КВС', 'КО', 'КМ', 'КС']) expect(text).toContain(factor);
+    expect(text).toMatch(/КБМ[^]*класс (М|\d{1,2})/);
+    expect(text).toMatch(/\d,\d/); // Russian decimals…
+    expect(text).not.toMatch(/\d\.\d/); // …and no English ones
+
+    const drivers = await breakdown.locator('[data-driver]').evaluateAll((els) =>
+      els.map((e) => ({ index: e.getAttribute('data-driver'), applied: e.getAttribute('data-applied'), text: e.textContent ?? '' })),
+    );
+    expect(drivers.map((d) => d.index)).toEqual(['0', '1']);
+    expect(drivers[0]?.text).toMatch(/^Водитель 1 \(Иван Иванов\): класс КБМ (М|\d{1,2}) → КБМ \d(,\d+)?, КВС \d(,\d+)?/);
+    expect(drivers[1]?.text).toMatch(/^Водитель 2 \(Анна Петрова\): класс КБМ (М|\d{1,2}) → КБМ \d(,\d+)?, КВС \d(,\d+)?/);
+    const applied = drivers.filter((d) => d.applied === 'true');
+    expect(applied).toHaveLength(1);
+    expect(applied[0]?.text).toContain('определяет цену');
+    for (const other of drivers.filter((d) => d.applied !== 'true')) expect(other.text).not.toContain('определяет цену');
+
+    const width = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+    expect(width.scroll).toBeLessThanOrEqual(width.viewport);
+    await row.screenshot({ path: `${system.dataDir}/page-breakdown.png` });
+
+    await button.click();
+    await expect(breakdown.isHidden()).resolves.toBe(true);
+    await expect(button.getAttribute('aria-expanded')).resolves.toBe('false');
+
+    // By keyboard: the button takes the focus and Space / Enter fold and unfold it.
+    await button.focus();
+    await page.keyboard.press('Space');
+    await expect(breakdown.isVisible()).resolves.toBe(true);
+    await page.keyboard.press('Enter');
+    await expect(breakdown.isHidden()).resolves.toBe(true);
+  });
+
+  test('an unlimited policy in Novosibirsk: КТ with its correction multiplier, КБМ the owner\'s, no driver list', async () => {
+    await page.locator('[name="unlimitedDrivers"]').check();
+    await page.locator('[name="owner.registrationRegion"]').fill('54');
+    await quoteAndWait(page);
+
+    const { breakdown } = await unfold(await bestOfferRow(page));
+    const text = (await breakdown.textContent()) ?? '';
+    expect(text).toContain('3,12 = 1,56 × 2 (поправочный коэффициент)');
+    expect(text).toContain('КБМ собственника');
+    await expect(breakdown.locator('[data-driver]').count()).resolves.toBe(0);
   });
 
   test('a field the server refuses is marked aria-invalid with a linked, visible message', async () => {
