@@ -2,11 +2,22 @@
 import os from 'node:os';
 import { io, type Socket } from 'socket.io-client';
 import { percentile } from './proc';
+import type { Quote, QuoteStatus } from '../lib/quotes/types';
 import { sampleApplication } from '../test/unit/fixtures/application';
 import { todayInMoscow } from '../lib/dates';
 
+/** What our client saw of one completed application; times are epoch ms on this machine. */
+export interface AppliedApplication {
+  id: string;
+  appliedAt: number;
+  firstOfferAt?: number;
+  /** By insurer code: when its final `quote` event arrived, and with which status. */
+  finals: Map<string, { at: number; status: QuoteStatus }>;
+}
+
 export interface LoadResult {
   latenciesMs: number[]; // sorted, one per completed application
+  applications: AppliedApplication[];
   refused: number;
   elapsedMs: number;
 }
@@ -25,16 +36,28 @@ export async function connectClients(gateways: string[], count: number): Promise
 export async function runLoad(sockets: Socket[], applications: number): Promise<LoadResult> {
   const application = sampleApplication(todayInMoscow());
   const latenciesMs: number[] = [];
+  const completed: AppliedApplication[] = [];
+  // keyed by id, not by socket: an application's first events can arrive before its ack
+  const seen = new Map<string, Omit<AppliedApplication, 'id' | 'appliedAt'>>();
   let refused = 0;
   let next = 0;
   const started = Date.now();
 
+  const onQuote = (quote: Quote) => {
+    const at = Date.now();
+    let app = seen.get(quote.applicationId);
+    if (!app) seen.set(quote.applicationId, (app = { finals: new Map() }));
+    if (quote.status === 'offer') app.firstOfferAt ??= at;
+    if (quote.status !== 'pending' && !app.finals.has(quote.insurer.code)) app.finals.set(quote.insurer.code, { at, status: quote.status });
+  };
+
   async function client(socket: Socket): Promise<void> {
+    socket.on('quote', onQuote);
     while (next < applications) {
       next += 1;
       const t0 = Date.now();
       const done = new Promise<void>((resolve) => socket.once('completed', () => resolve()));
-      const ack = (await socket.timeout(30_000).emitWithAck('apply', application)) as { ok: boolean };
+      const ack = (await socket.timeout(30_000).emitWithAck('apply', application)) as { ok: true; id: string } | { ok: false };
       if (!ack.ok) {
         refused += 1;
         socket.off('completed');
@@ -42,11 +65,15 @@ export async function runLoad(sockets: Socket[], applications: number): Promise<
       }
       await done;
       latenciesMs.push(Date.now() - t0);
+      const app = seen.get(ack.id) ?? { finals: new Map() };
+      seen.delete(ack.id);
+      completed.push({ id: ack.id, appliedAt: t0, ...app });
     }
+    socket.off('quote', onQuote);
   }
   await Promise.all(sockets.map(client));
   latenciesMs.sort((a, b) => a - b);
-  return { latenciesMs, refused, elapsedMs: Date.now() - started };
+  return { latenciesMs, applications: completed, refused, elapsedMs: Date.now() - started };
 }
 
 /** The figures every benchmark prints for a load: throughput, CPU per application, latency, memory. */

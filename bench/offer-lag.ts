@@ -1,0 +1,70 @@
+/**
+ * The insurers' side of a load, from the sandbox's own record (CONTRACT §6): the calls they
+ * received, how often each quote was polled, and how long an offer took to reach our client after
+ * the insurer had it ready. Client and sandbox stamp times with the same machine's clock.
+ */
+import type { AppliedApplication } from './load';
+import { percentile } from './proc';
+
+interface SandboxQuoteRecord {
+  insurer: string;
+  readyAt: string; // ISO 8601
+  polls: number;
+  outcome: 'offer' | 'declined';
+}
+
+export interface OfferFigures {
+  quotes: number;
+  offers: number;
+  offerLagP50Ms: number;
+  offerLagP99Ms: number;
+  pollsPerQuote: number;
+  /** Over the quotes polled at least once: a refusal at create needs no poll. */
+  pollsPerPolledQuote: number;
+  firstOfferP50Ms: number;
+  firstOfferP99Ms: number;
+}
+
+const FETCH_CONCURRENCY = 8;
+
+/** Requests every insurer has received so far, faults included. */
+export async function insurerCalls(sandboxBase: string): Promise<number> {
+  const insurers = (await (await fetch(`${sandboxBase}/sandbox/insurers`)).json()) as { calls: number }[];
+  return insurers.reduce((sum, i) => sum + i.calls, 0);
+}
+
+export async function offerFigures(sandboxBase: string, applications: AppliedApplication[]): Promise<OfferFigures> {
+  const lags: number[] = [];
+  let quotes = 0;
+  let polls = 0;
+  let polledQuotes = 0;
+  let next = 0;
+  const readRecords = async () => {
+    while (next < applications.length) {
+      const app = applications[next++];
+      const response = await fetch(`${sandboxBase}/sandbox/quotes?applicationId=${encodeURIComponent(app.id)}`);
+      for (const record of (await response.json()) as SandboxQuoteRecord[]) {
+        quotes += 1;
+        polls += record.polls;
+        if (record.polls > 0) polledQuotes += 1;
+        const received = app.finals.get(record.insurer);
+        if (record.outcome === 'offer' && received?.status === 'offer') lags.push(received.at - Date.parse(record.readyAt));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: FETCH_CONCURRENCY }, readRecords));
+
+  const toFirstOffer = applications.flatMap((a) => (a.firstOfferAt === undefined ? [] : [a.firstOfferAt - a.appliedAt]));
+  lags.sort((a, b) => a - b);
+  toFirstOffer.sort((a, b) => a - b);
+  return {
+    quotes,
+    offers: lags.length,
+    offerLagP50Ms: percentile(lags, 0.5) ?? NaN,
+    offerLagP99Ms: percentile(lags, 0.99) ?? NaN,
+    pollsPerQuote: +(polls / Math.max(1, quotes)).toFixed(2),
+    pollsPerPolledQuote: +(polls / Math.max(1, polledQuotes)).toFixed(2),
+    firstOfferP50Ms: percentile(toFirstOffer, 0.5) ?? NaN,
+    firstOfferP99Ms: percentile(toFirstOffer, 0.99) ?? NaN,
+  };
+}
