@@ -4,7 +4,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../lib/project-root';
 
@@ -20,15 +19,29 @@ export function measuredCommit(): string {
   return git('status', '--porcelain', '--', ...MEASURED_PATHS) === '' ? head : `${head} + uncommitted changes`;
 }
 
-/** How to repeat the run: its BENCH_* settings, BENCH_NOTE's remark, and a word when the machine was busy before it began (call it first). */
-export function commandLine(script: string): string {
+/** user..steal of every core together, from /proc/stat (Linux), in clock ticks. */
+function cpuTicks(): { busy: number; total: number } {
+  const ticks = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((sum, t) => sum + t, 0);
+  return { busy: total - ticks[3] - ticks[4], total }; // less idle and iowait
+}
+
+/**
+ * How to repeat the run: its BENCH_* settings, BENCH_NOTE's remark, and a word when others kept the
+ * machine busy. Call it first: it samples the CPU for a second, before anything of this run has started.
+ */
+export async function commandLine(script: string): Promise<string> {
   const settings = Object.entries(process.env)
     .filter(([key]) => key.startsWith('BENCH_') && key !== 'BENCH_NOTE')
     .map(([key, value]) => `${key}=${value} `)
     .join('');
+  const before = cpuTicks();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const after = cpuTicks();
+  const busy = (after.busy - before.busy) / Math.max(1, after.total - before.total);
   const remarks = [process.env.BENCH_NOTE ?? ''];
-  const load = os.loadavg()[0];
-  if (load >= os.cpus().length / 2) remarks.push(`shared machine busy: load ${load.toFixed(1)} before the run`);
+  // the 1-minute load average would count this run's own build
+  if (busy >= 0.25) remarks.push(`shared machine busy: ${Math.round(busy * 100)} % of its CPU in use by others just before the run`);
   const said = remarks.filter(Boolean).join('; ');
   return `\`${settings}${script}\`${said ? ` (${said})` : ''}`;
 }

@@ -28,7 +28,7 @@ const FLOOR_CALLS_PER_APPLICATION = 20;
 const HISTORY_HEADING = '## embedded, against the floor';
 
 async function main(): Promise<void> {
-  const command = commandLine('npm run bench');
+  const command = await commandLine('npm run bench');
   // before the system starts, so nothing else of this run competes with the floor's loop
   const floor = await measureHttpFloor();
   const [port, sandboxPort] = await freePorts(2);
