@@ -3,10 +3,12 @@
  * redis-server, a fresh PostgreSQL database, one node with gateway + applications + offers-stream,
  * and BENCH_WORKERS insurer workers (1 or 2), each a child process. CPU is summed over every node
  * (the sandbox excluded), and reported apart for the infrastructure (NATS, Redis, the PostgreSQL
- * backends of this database).
+ * backends of this database). Like the embedded bench it sets the nodes' CPU against the HTTP floor
+ * of the same run, with the insurer calls, offer lag and polls from the sandbox's record, and
+ * appends its row to docs/benchmarks.md.
  *
  *   npm run bench:cluster                          # N=500 C=50, one worker
- *   BENCH_WORKERS=2 npm run bench:cluster
+ *   BENCH_WORKERS=2 npm run bench:cluster          # the issue's figure: two workers
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -15,6 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { freePorts, startNode, waitForHttp, type NodeProcess } from '../test/support/processes';
+import { floorCells, startCountingCalls } from './against-floor';
+import { appendRow, commandLine, measuredCommit } from './history';
+import { measureHttpFloor } from './http-floor';
 import { connectClients, loadFigures, runLoad } from './load';
 import { ProcessMeter } from './proc';
 
@@ -23,6 +28,7 @@ const C = Number(process.env.BENCH_C ?? 50);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const LATENCY_SCALE = process.env.BENCH_LATENCY_SCALE ?? '0.01';
 const PG_ADMIN = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const HISTORY_HEADING = '## cluster, against the floor';
 
 function server(command: string, args: string[]): ChildProcess {
   return spawn(command, args, { stdio: 'ignore' });
@@ -34,6 +40,9 @@ async function backendPids(sql: postgres.Sql, database: string): Promise<number[
 }
 
 async function main(): Promise<void> {
+  const command = await commandLine('npm run bench:cluster');
+  // before anything of the cluster starts, so nothing else of this run competes with the floor's loop
+  const floor = await measureHttpFloor();
   const [natsPort, redisPort, port, sandboxPort] = await freePorts(4);
   const natsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'osago-bench-nats-'));
   const database = `osago_bench_${crypto.randomBytes(4).toString('hex')}`;
@@ -61,6 +70,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 2_000)); // the workers' consumers subscribe after the front is up
     const sockets = await connectClients([base], C);
     const pgPids = await backendPids(admin, database);
+    const calls = await startCountingCalls(`http://127.0.0.1:${sandboxPort}`);
     const nodeMeter = new ProcessMeter(() => nodes.map((n) => n.child.pid as number));
     const infraMeter = new ProcessMeter(() => [nats.pid as number, redis.pid as number, ...pgPids]);
     nodeMeter.start();
@@ -72,7 +82,19 @@ async function main(): Promise<void> {
 
     const figures = loadFigures(load, used, { applications: N, concurrency: C, latencyScale: LATENCY_SCALE });
     const infraCpuMsPerApplication = +(infra.cpuMs / Math.max(1, figures.completed)).toFixed(2);
-    console.log(JSON.stringify({ workers: WORKERS, ...figures, infraCpuMsPerApplication }, null, 2));
+    const againstFloor = await calls.settle(floor, figures.cpuMsPerApplication, load, figures.completed);
+    console.log(JSON.stringify({ workers: WORKERS, ...figures, infraCpuMsPerApplication, ...againstFloor }, null, 2));
+    appendRow(HISTORY_HEADING, [
+      new Date().toISOString().slice(0, 10),
+      measuredCommit(),
+      command,
+      WORKERS,
+      N,
+      C,
+      ...floorCells(figures.cpuMsPerApplication, againstFloor),
+      infraCpuMsPerApplication,
+      os.cpus()[0]?.model ?? '?',
+    ]);
   } finally {
     await Promise.all([...nodes.map((n) => n.kill('SIGTERM')), sandbox.kill('SIGTERM')]);
     nats.kill('SIGTERM');

@@ -17,14 +17,12 @@ import { freePorts, startNode, waitForHttp } from '../test/support/processes';
 import { appendRow, commandLine, measuredCommit } from './history';
 import { measureHttpFloor } from './http-floor';
 import { connectClients, loadFigures, runLoad } from './load';
-import { insurerCalls, offerFigures } from './offer-lag';
+import { floorCells, startCountingCalls } from './against-floor';
 import { ProcessMeter } from './proc';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const C = Number(process.env.BENCH_C ?? 50);
 const LATENCY_SCALE = process.env.BENCH_LATENCY_SCALE ?? '0.01';
-// an application needs at least a create and one poll at each of the ten insurers
-const FLOOR_CALLS_PER_APPLICATION = 20;
 const HISTORY_HEADING = '## embedded, against the floor';
 
 async function main(): Promise<void> {
@@ -49,25 +47,15 @@ async function main(): Promise<void> {
     await waitForHttp(`${base}/api/v1/health`);
     await waitForHttp(`${sandboxBase}/sandbox/insurers`);
     const sockets = await connectClients([base], C);
-    const callsBefore = await insurerCalls(sandboxBase);
+    const calls = await startCountingCalls(sandboxBase);
     const meter = new ProcessMeter(() => [system.child.pid as number]);
     meter.start();
     const load = await runLoad(sockets, N);
     const used = meter.stop();
-    const callsMade = (await insurerCalls(sandboxBase)) - callsBefore;
     sockets.forEach((s) => s.disconnect());
 
     const figures = loadFigures(load, used, { applications: N, concurrency: C, latencyScale: LATENCY_SCALE });
-    const floorMsPerApplication = +((FLOOR_CALLS_PER_APPLICATION * floor.cpuUsPerCall) / 1000).toFixed(2);
-    const againstFloor = {
-      floorCpuUsPerCall: floor.cpuUsPerCall,
-      floorWallUsPerCall: floor.wallUsPerCall,
-      floorCallsMeasured: floor.calls,
-      floorMsPerApplication,
-      cpuToFloorRatio: +(figures.cpuMsPerApplication / floorMsPerApplication).toFixed(1),
-      insurerCallsPerApplication: +(callsMade / Math.max(1, figures.completed)).toFixed(1),
-      ...(await offerFigures(sandboxBase, load.applications)),
-    };
+    const againstFloor = await calls.settle(floor, figures.cpuMsPerApplication, load, figures.completed);
     console.log(JSON.stringify({ ...figures, ...againstFloor }, null, 2));
 
     appendRow(HISTORY_HEADING, [
@@ -76,13 +64,7 @@ async function main(): Promise<void> {
       command,
       N,
       C,
-      figures.cpuMsPerApplication,
-      floorMsPerApplication,
-      `${againstFloor.cpuToFloorRatio}×`,
-      againstFloor.insurerCallsPerApplication,
-      `${againstFloor.offerLagP50Ms} / ${againstFloor.offerLagP99Ms} ms`,
-      againstFloor.pollsPerQuote,
-      `${againstFloor.firstOfferP50Ms} / ${againstFloor.firstOfferP99Ms} ms`,
+      ...floorCells(figures.cpuMsPerApplication, againstFloor),
       os.cpus()[0]?.model ?? '?',
     ]);
   } finally {
