@@ -8,7 +8,7 @@ import {
   ownershipCoefficient,
   powerCoefficient,
   seasonCoefficient,
-  territoryCoefficient,
+  effectiveTerritoryCoefficient,
   territoryFactor,
 } from './tables';
 import type { Coefficients, DriverRating, TariffDriver, TariffInput, TariffResult } from './types';
@@ -29,7 +29,7 @@ export function computePremium(input: TariffInput, on: IsoDate): TariffResult {
   const territory = territoryFactor(input.registrationRegion, on);
   const c: Coefficients = {
     tb: input.baseRate,
-    kt: territoryCoefficient(input.registrationRegion, on),
+    kt: effectiveTerritoryCoefficient(territory),
     kbm,
     kvs,
     ko: ownershipCoefficient(input.unlimitedDrivers, on),

@@ -190,7 +190,10 @@ export function territoryFactor(region: string, on: IsoDate): TerritoryFactor {
 
 /** The effective КТ, base × multiplier, to the precision the tables have (no binary residue). */
 export function territoryCoefficient(region: string, on: IsoDate): number {
-  const { base, multiplier } = territoryFactor(region, on);
+  return effectiveTerritoryCoefficient(territoryFactor(region, on));
+}
+
+export function effectiveTerritoryCoefficient({ base, multiplier }: TerritoryFactor): number {
   return Number((base * multiplier).toFixed(6));
 }
 

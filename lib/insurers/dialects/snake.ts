@@ -11,14 +11,10 @@
  */
 import type { Application, Driver } from '../../application/types';
 import { WireFormatError, type CreateOutcome, type InsurerAdapter, type PollOutcome } from '../adapter';
-import type { Coefficients, DriverRating } from '../../tariff/types';
+import type { Coefficients } from '../../tariff/types';
 import {
   coefficients,
-  driverIndex,
-  driverRatings,
-  flag,
-  kbmClass,
-  list,
+  namedDriverRatings,
   optionalDelayMs,
   optionalTerritory,
   positiveNumber,
@@ -26,9 +22,12 @@ import {
   roubles,
   text,
   withHint,
+  type RatingNames,
   withTerritory,
   type WireRecord,
 } from './wire';
+
+const RATING_NAMES: RatingNames = { index: 'index', kbmClass: 'kbm_class', kbm: 'bonus_malus', kvs: 'age_experience', applied: 'applied' };
 
 const TARIFF_NAMES: Readonly<Record<keyof Coefficients, string>> = {
   tb: 'base_rate_kopecks',
@@ -84,11 +83,7 @@ export const snakeAdapter: InsurerAdapter = {
             offerId: text(b, 'offer_ref', body),
             validUntil: new Date(expires * 1000).toISOString(),
             coefficients: c,
-            drivers: driverRatings(
-              list(b.drivers, 'drivers', body).map((d, i) => driverRating(d, `drivers.${i}`, body)),
-              'drivers',
-              body,
-            ),
+            drivers: namedDriverRatings(b.drivers, 'drivers', RATING_NAMES, body),
           },
           optionalTerritory(tariff.territory_base, tariff.territory_multiplier, ['tariff.territory_base', 'tariff.territory_multiplier'], body),
         );
@@ -104,17 +99,6 @@ function kopecksToRoubles(raw: unknown, key: string, body: unknown): number {
     throw new WireFormatError(`${key}: expected a positive whole number of kopecks`, body);
   }
   return roubles(raw / 100, key, body);
-}
-
-function driverRating(raw: unknown, at: string, body: unknown): DriverRating {
-  const d = record(raw, at, body);
-  return {
-    index: driverIndex(d.index, `${at}.index`, body),
-    kbmClass: kbmClass(d.kbm_class, `${at}.kbm_class`, body),
-    kbm: positiveNumber(d.bonus_malus, `${at}.bonus_malus`, body),
-    kvs: positiveNumber(d.age_experience, `${at}.age_experience`, body),
-    applied: flag(d.applied, `${at}.applied`, body),
-  };
 }
 
 function rejection(b: WireRecord, body: unknown): string {

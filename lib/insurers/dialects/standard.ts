@@ -10,17 +10,13 @@
  */
 import type { Application } from '../../application/types';
 import { WireFormatError, type CreateOutcome, type InsurerAdapter, type PollOutcome } from '../adapter';
-import type { Coefficients, DriverRating, TerritoryFactor } from '../../tariff/types';
+import type { Coefficients, TerritoryFactor } from '../../tariff/types';
 import {
   COEFFICIENT_KEYS,
   absent,
   coefficients,
-  driverIndex,
-  driverRatings,
-  flag,
+  namedDriverRatings,
   instant,
-  kbmClass,
-  list,
   optionalDelayMs,
   positiveNumber,
   record,
@@ -28,8 +24,11 @@ import {
   territory,
   text,
   withHint,
+  type RatingNames,
   withTerritory,
 } from './wire';
+
+const RATING_NAMES: RatingNames = { index: 'index', kbmClass: 'kbmClass', kbm: 'kbm', kvs: 'kvs', applied: 'applied' };
 
 const SAME_NAMES = Object.fromEntries(COEFFICIENT_KEYS.map((k) => [k, k])) as Record<keyof Coefficients, string>;
 
@@ -70,11 +69,7 @@ export const standardAdapter: InsurerAdapter = {
             coefficients: coefficients(record(b.coefficients, 'coefficients', body), SAME_NAMES, (raw, key) =>
               positiveNumber(raw, key, body),
             ),
-            drivers: driverRatings(
-              list(b.drivers, 'drivers', body).map((d, i) => driverRating(d, `drivers.${i}`, body)),
-              'drivers',
-              body,
-            ),
+            drivers: namedDriverRatings(b.drivers, 'drivers', RATING_NAMES, body),
           },
           readTerritory(b.territory, body),
         );
@@ -83,17 +78,6 @@ export const standardAdapter: InsurerAdapter = {
     }
   },
 };
-
-function driverRating(raw: unknown, at: string, body: unknown): DriverRating {
-  const d = record(raw, at, body);
-  return {
-    index: driverIndex(d.index, `${at}.index`, body),
-    kbmClass: kbmClass(d.kbmClass, `${at}.kbmClass`, body),
-    kbm: positiveNumber(d.kbm, `${at}.kbm`, body),
-    kvs: positiveNumber(d.kvs, `${at}.kvs`, body),
-    applied: flag(d.applied, `${at}.applied`, body),
-  };
-}
 
 function readTerritory(raw: unknown, body: unknown): TerritoryFactor | undefined {
   if (absent(raw)) return undefined;

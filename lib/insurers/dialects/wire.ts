@@ -5,6 +5,7 @@
  */
 import { WireFormatError } from '../adapter';
 import type { Coefficients, DriverRating, TerritoryFactor } from '../../tariff/types';
+import { KBM_CLASSES } from '../../tariff/kbm';
 
 export type WireRecord = Record<string, unknown>;
 
@@ -87,12 +88,13 @@ export function driverIndex(raw: unknown, key: string, body: unknown): number {
   return raw;
 }
 
-export const KBM_CLASSES: readonly string[] = ['M', ...Array.from({ length: 14 }, (_, i) => String(i))];
+/** The tariff's classes as they travel: strings. */
+const KBM_CLASS_NAMES: readonly string[] = KBM_CLASSES.map(String);
 
 /** Always a string on our side, 'M' or '0' … '13', so a class 0 and a missing one cannot be confused. */
 export function kbmClass(raw: unknown, key: string, body: unknown): string {
-  if (typeof raw !== 'string' || !KBM_CLASSES.includes(raw)) {
-    throw new WireFormatError(`${key}: expected a КБМ class, one of ${KBM_CLASSES.join(', ')}`, body);
+  if (typeof raw !== 'string' || !KBM_CLASS_NAMES.includes(raw)) {
+    throw new WireFormatError(`${key}: expected a КБМ class, one of ${KBM_CLASS_NAMES.join(', ')}`, body);
   }
   return raw;
 }
@@ -109,6 +111,25 @@ export function driverRatings(ratings: DriverRating[], key: string, body: unknow
   }
   if (ratings.filter((r) => r.applied).length > 1) throw new WireFormatError(`${key}: more than one driver applied`, body);
   return ratings;
+}
+
+/** A dialect's names for a driver rating's fields: `names[k]` is the insurer's key for our `k`. */
+export type RatingNames = Readonly<Record<keyof DriverRating, string>>;
+
+/** The list at `key` of driver ratings in an object shape with the dialect's own names, checked entry by entry and as a whole. */
+export function namedDriverRatings(raw: unknown, key: string, names: RatingNames, body: unknown): DriverRating[] {
+  const ratings = list(raw, key, body).map((entry, i): DriverRating => {
+    const at = `${key}.${i}`;
+    const d = record(entry, at, body);
+    return {
+      index: driverIndex(d[names.index], `${at}.${names.index}`, body),
+      kbmClass: kbmClass(d[names.kbmClass], `${at}.${names.kbmClass}`, body),
+      kbm: positiveNumber(d[names.kbm], `${at}.${names.kbm}`, body),
+      kvs: positiveNumber(d[names.kvs], `${at}.${names.kvs}`, body),
+      applied: flag(d[names.applied], `${at}.${names.applied}`, body),
+    };
+  });
+  return driverRatings(ratings, key, body);
 }
 
 /** КТ's parts; `keys` are the dialect's names for base and multiplier. */
