@@ -9,6 +9,7 @@
  *
  *   npm run bench:cluster                          # N=500 C=50, one worker
  *   BENCH_WORKERS=2 npm run bench:cluster          # the issue's figure: two workers
+ *   BENCH_SYSTEM_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench:cluster   # profile every node
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     INSURERS_URL: `http://127.0.0.1:${sandboxPort}`,
     RATE_LIMIT_PER_MINUTE: '100000000',
     LOG_LEVEL: 'error',
+    NODE_EXTRA_ARGS: process.env.BENCH_SYSTEM_NODE_ARGS ?? '',
   };
   const nodes: NodeProcess[] = [];
   const sandbox = startNode('sandbox/main.js', { SANDBOX_PORT: String(sandboxPort), SANDBOX_LATENCY_SCALE: LATENCY_SCALE });
