@@ -21,6 +21,12 @@ const NatsAdapter = Adapters.NATS;
 const SUBSCRIBE_ATTEMPTS = 6;
 const DRAIN_LIMIT_MS = 15_000;
 const PUBLISH_ANSWER_MS = 2_000;
+/**
+ * nats.js captures a stack trace in advance for every request (each JetStream publish waits for its
+ * ack through one), to decorate a timeout that almost never comes: profiled, that was 2 ms of CPU
+ * per application on an insurer worker. Our errors say which channel failed without it.
+ */
+export const NO_ASYNC_TRACES = true;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -32,7 +38,7 @@ export class JetStreamChannels extends NatsAdapter {
   private readonly handedOver = new Set<string>();
 
   override async connect(): Promise<void> {
-    const options = { ...this.opts.nats.connectionOptions, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
+    const options = { ...this.opts.nats.connectionOptions, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: NO_ASYNC_TRACES };
     this.connection = await connect(options);
     this.manager = await this.connection.jetstreamManager();
     this.client = this.connection.jetstream({ timeout: PUBLISH_ANSWER_MS });

@@ -3,6 +3,7 @@
  * already need JetStream), file-backed so a NATS restart keeps it, and each key expires with the
  * bucket's TTL, so nothing has to clean up after a quote.
  */
+import { NO_ASYNC_TRACES } from '../../../middlewares/jetstream-channels';
 import { connect, JSONCodec, StorageType, type KV, type NatsConnection } from 'nats';
 import type { Logger } from 'moleculer';
 import { progressKey, type QuoteProgress, type QuoteProgressStore } from './types';
@@ -24,7 +25,7 @@ export class NatsKvProgress implements QuoteProgressStore {
 
   static async open(url: string, ttlMs: number, logger: Logger): Promise<NatsKvProgress> {
     const servers = url.split(',').map((u) => new URL(u.trim()).host);
-    const connection = await connect({ servers, maxReconnectAttempts: -1, name: 'osago-quote-progress' });
+    const connection = await connect({ servers, maxReconnectAttempts: -1, name: 'osago-quote-progress', noAsyncTraces: NO_ASYNC_TRACES });
     // a short timeout: a write that cannot land quickly is not worth holding a quote loop for
     const js = connection.jetstream({ timeout: 2_000 });
     let kv: KV;
