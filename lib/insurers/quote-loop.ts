@@ -4,6 +4,7 @@
  * (honour Retry-After, never poll after the deadline, a decline is final) are unit-testable.
  */
 import type { CreateOutcome, PollOutcome } from './adapter';
+import type { PollPlan, QuotePolling } from './poll-plan';
 import type { Coefficients, DriverRating, TerritoryFactor } from '../tariff/types';
 import { ErrorType } from '../errors';
 
@@ -27,6 +28,8 @@ export type LoopOutcome =
 export interface ResumePoint {
   externalId: string;
   nextPollAtMs?: number;
+  /** When the insurer accepted the create: a planner needs it to know how far along the quote is. */
+  createdAtMs?: number;
 }
 
 export interface QuoteLoopDeps {
@@ -42,6 +45,8 @@ export interface QuoteLoopDeps {
   now(): number;
   sleep(ms: number): Promise<void>;
   interrupted?(): boolean;
+  /** Decides the wait before each poll and learns from each answer; without it hints and the schedule rule. */
+  pollPlan?: PollPlan;
 }
 
 export interface QuoteLoopSettings {
@@ -137,31 +142,42 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
 
   let externalId: string;
   let hint: number | undefined;
+  let plan: QuotePolling | undefined;
   if (deps.resume) {
     externalId = deps.resume.externalId;
     hint = Math.max(0, (deps.resume.nextPollAtMs ?? 0) - deps.now());
+    // the wait to the recorded poll time is ours, not the insurer's: it is not a hint to learn from
+    plan = deps.pollPlan?.begin(deps.resume.createdAtMs, undefined);
   } else {
     if (deps.circuitOpen()) return { status: 'unavailable', reason: 'страховая временно недоступна (цепь разомкнута)' };
     const created = await step(deps.submit, true);
     if (!created.ok) return created.outcome;
+    const createdAtMs = deps.now();
     const firstPollAt = created.value.kind === 'accepted' ? deps.now() + (created.value.retryAfterMs ?? scheduled(0)) : undefined;
     await deps.created?.(created.value, firstPollAt);
     if (created.value.kind === 'declined') return { status: 'declined', reason: created.value.reason };
     externalId = created.value.externalId;
     hint = created.value.retryAfterMs;
+    plan = deps.pollPlan?.begin(createdAtMs, hint);
   }
 
   let failures = 0;
   for (let attempt = 0; ; attempt++) {
-    if (!(await waitWithinDeadline(hint ?? scheduled(attempt)))) return { status: 'deadline' };
+    const wait = plan ? plan.delay(deps.now(), hint, attempt) : (hint ?? scheduled(attempt));
+    if (!(await waitWithinDeadline(wait))) return { status: 'deadline' };
     if (interrupted()) return { status: 'interrupted' };
-    const polled = await step(() => deps.poll(externalId), false);
+    let sentAtMs = deps.now();
+    const polled = await step(() => {
+      sentAtMs = deps.now(); // after any admission wait or throttled retry: when the insurer was asked
+      return deps.poll(externalId);
+    }, false);
     if (!polled.ok) {
       if (polled.outcome.status !== 'failed' || ++failures >= settings.maxPollFailures) return polled.outcome;
       continue; // poll again at the insurer's last hint, not at a later (longer) schedule step
     }
     failures = 0;
     const answer = polled.value;
+    plan?.answered(sentAtMs, answer);
     if (answer.kind === 'processing') {
       hint = answer.retryAfterMs;
       continue;

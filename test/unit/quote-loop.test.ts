@@ -4,6 +4,7 @@
  */
 import type { CreateOutcome, PollOutcome } from '../../lib/insurers/adapter';
 import { runQuoteLoop, type LoopOutcome, type QuoteLoopSettings, type ResumePoint } from '../../lib/insurers/quote-loop';
+import type { PollPlan } from '../../lib/insurers/poll-plan';
 import { quoteFromOutcome } from '../../lib/quotes/from-outcome';
 import type { Coefficients, DriverRating, TerritoryFactor } from '../../lib/tariff/types';
 import {
@@ -46,8 +47,9 @@ interface Scenario {
   latencyMs?: number; // each call takes this long on the virtual clock
   interruptAt?: number; // the node starts stopping at this virtual time
   settings?: Partial<QuoteLoopSettings>;
-  resume?: ResumePoint; // relative nextPollAtMs, turned into virtual time
+  resume?: ResumePoint; // relative nextPollAtMs and createdAtMs, turned into virtual time
   admission?: (at: number) => number; // ms to wait before a call made at this virtual time
+  pollPlan?: PollPlan;
 }
 
 function notAvailable(): Error {
@@ -76,7 +78,12 @@ async function run(scenario: Scenario) {
   const outcome: LoopOutcome = await runQuoteLoop(
     {
       deadlineMs,
-      resume: scenario.resume && { ...scenario.resume, nextPollAtMs: scenario.resume.nextPollAtMs === undefined ? undefined : START + scenario.resume.nextPollAtMs },
+      resume: scenario.resume && {
+        ...scenario.resume,
+        nextPollAtMs: scenario.resume.nextPollAtMs === undefined ? undefined : START + scenario.resume.nextPollAtMs,
+        createdAtMs: scenario.resume.createdAtMs === undefined ? undefined : START + scenario.resume.createdAtMs,
+      },
+      pollPlan: scenario.pollPlan,
       created: (outcome, nextPollAtMs) => void created.push({ at: now - START, outcome, nextPollAt: nextPollAtMs === undefined ? undefined : nextPollAtMs - START }),
       admission: scenario.admission && (() => {
         admissions.push(now - START);
@@ -405,6 +412,94 @@ describe('runQuoteLoop: admission (a cluster-wide pause, the outbound rate)', ()
     const r = await run({ submit: [ACCEPTED], interruptAt: 1_500, admission: (at) => (at < 3_000 ? 1_000 : 0) });
     expect(r.outcome).toEqual({ status: 'interrupted' });
     expect(r.submits).toEqual([]);
+  });
+});
+
+describe('runQuoteLoop: a poll plan decides the waits', () => {
+  /** Answers `waits` in turn (the last repeats) and writes down what the loop tells it, in virtual time. */
+  function scriptedPlan(waits: number[]) {
+    const begun: Array<{ createdAt?: number; hint?: number }> = [];
+    const asked: Array<{ at: number; hint?: number; attempt: number }> = [];
+    const heard: Array<{ sentAt: number; kind: string }> = [];
+    const plan: PollPlan = {
+      begin: (createdAtMs, createHintMs) => {
+        begun.push({ createdAt: createdAtMs === undefined ? undefined : createdAtMs - START, hint: createHintMs });
+        return {
+          exploring: false,
+          delay: (nowMs, hintMs, attempt) => {
+            asked.push({ at: nowMs - START, hint: hintMs, attempt });
+            return waits[Math.min(asked.length - 1, waits.length - 1)];
+          },
+          answered: (sentAtMs, answer) => void heard.push({ sentAt: sentAtMs - START, kind: answer.kind }),
+        };
+      },
+    };
+    return { plan, begun, asked, heard };
+  }
+
+  it('waits what the plan says, telling it the create time, each hint and when each answered poll went out', async () => {
+    const p = scriptedPlan([1_000, 2_000, 500]);
+    const r = await run({
+      latencyMs: 50,
+      submit: [{ kind: 'accepted', externalId: 'ext-1', retryAfterMs: 700 }],
+      poll: [{ kind: 'processing', retryAfterMs: 300 }, PROCESSING, OFFER],
+      pollPlan: p.plan,
+    });
+    expect(r.outcome.status).toBe('offer');
+    expect(p.begun).toEqual([{ createdAt: 50, hint: 700 }]);
+    expect(p.asked).toEqual([
+      { at: 50, hint: 700, attempt: 0 },
+      { at: 1_100, hint: 300, attempt: 1 },
+      { at: 3_150, hint: undefined, attempt: 2 },
+    ]);
+    expect(r.polls.map((poll) => poll.at)).toEqual([1_050, 3_100, 3_650]);
+    expect(p.heard).toEqual([
+      { sentAt: 1_050, kind: 'processing' },
+      { sentAt: 3_100, kind: 'processing' },
+      { sentAt: 3_650, kind: 'offer' },
+    ]);
+    expect(r.created[0].nextPollAt).toBe(750); // the recorded first poll stays the insurer's hint
+  });
+
+  it('a decline found on poll is reported to the plan; a decline at create starts no plan', async () => {
+    const p = scriptedPlan([100]);
+    await run({ submit: [ACCEPTED], poll: [PROCESSING, { kind: 'declined', reason: 'нет' }], pollPlan: p.plan });
+    expect(p.heard.map((h) => h.kind)).toEqual(['processing', 'declined']);
+    const q = scriptedPlan([100]);
+    await run({ submit: [{ kind: 'declined', reason: 'нет' }], pollPlan: q.plan });
+    expect(q.begun).toEqual([]);
+  });
+
+  it('a resumed quote gives the plan its create time, and the wait to the recorded poll time is no hint to learn', async () => {
+    const p = scriptedPlan([0, 400]);
+    const r = await run({ resume: { externalId: 'ext-9', nextPollAtMs: 1_200, createdAtMs: -5_000 }, poll: [PROCESSING, OFFER], pollPlan: p.plan });
+    expect(r.outcome.status).toBe('offer');
+    expect(p.begun).toEqual([{ createdAt: -5_000, hint: undefined }]);
+    expect(p.asked[0]).toEqual({ at: 0, hint: 1_200, attempt: 0 });
+    const unknown = scriptedPlan([0]);
+    await run({ resume: { externalId: 'ext-9' }, poll: [OFFER], pollPlan: unknown.plan });
+    expect(unknown.begun).toEqual([{ createdAt: undefined, hint: undefined }]);
+  });
+
+  it("a plan's wait that would reach the deadline is not taken: no poll", async () => {
+    const p = scriptedPlan([2_000, 70_000]);
+    const r = await run({ submit: [ACCEPTED], poll: [PROCESSING], pollPlan: p.plan });
+    expect(r.outcome).toEqual({ status: 'deadline' });
+    expect(r.polls.map((poll) => poll.at)).toEqual([2_000]);
+    expect(r.elapsed).toBeLessThan(r.deadlineIn);
+  });
+
+  it("a 429 on a poll is still waited out per its Retry-After; the plan hears the call that answered, and no failure", async () => {
+    const p = scriptedPlan([1_000]);
+    const error = new InsurerTransientError('x answered 500', { insurer: 'x', status: 500 });
+    const r = await run({ submit: [ACCEPTED], poll: [throttled(900), PROCESSING, error, OFFER], pollPlan: p.plan });
+    expect(r.outcome.status).toBe('offer');
+    expect(r.polls.map((poll) => poll.at)).toEqual([1_000, 1_900, 2_900, 3_900]);
+    expect(r.sleeps).toEqual([1_000, 900, 1_000, 1_000]);
+    expect(p.heard).toEqual([
+      { sentAt: 1_900, kind: 'processing' },
+      { sentAt: 3_900, kind: 'offer' },
+    ]);
   });
 });
 

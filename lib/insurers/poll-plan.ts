@@ -1,0 +1,189 @@
+/**
+ * When to poll an insurer again, from what it said and what it usually does. Framework-free: the
+ * clock is the caller's (every time here is a number it passes in) and so is the random source.
+ *
+ * The first poll comes at the insurer's hint. A hint shorter than the insurer's usual one is the
+ * insurer saying exactly when, and is followed as given. Otherwise the stretch where an answer is
+ * improbable is skipped (a jump to the learned lower edge of readiness), and inside the likely
+ * window polls come every max(hint, lag budget, min spacing): a hint is the insurer's Retry-After,
+ * never to be undercut. Where the model knows nothing, plain hints (or the fallback schedule)
+ * rule, and so they do for a share of quotes, so the model still sees readiness move earlier.
+ *
+ * Each quote may risk only `edgeQuantile` in all that a jump overshoots its answer: a jump spends
+ * the chance it skips. So a quote jumps once to the lower edge and then steps, and later jumps
+ * only over stretches the model holds empty (the gap between two modes, say), with what is left;
+ * repeated small jumps inside the window would each risk a little and together break the budget.
+ */
+import type { PollOutcome } from './adapter';
+import { DEFAULT_HINT_WINDOW, DEFAULT_READINESS_WINDOW, ReadinessModel } from './readiness';
+
+export interface PollPlanSettings {
+  /** Inside the likely readiness window, polls at most this far apart: how long an answer waits, about. */
+  lagBudgetMs: number;
+  /** Never two polls of one quote closer than this (from the insurer's rate limit). */
+  minSpacingMs: number;
+  /** With neither a hint nor a model: the wait before poll i (the loop's pollScheduleMs); the last step repeats. */
+  fallbackScheduleMs: readonly number[];
+  /** Observations before the model is trusted. */
+  minSamples: number;
+  /** Share of quotes that follow plain hints, so the model learns when readiness moves earlier. */
+  explorationShare: number;
+  /** The chance of an answer before the lower edge that a jump accepts to skip. */
+  edgeQuantile: number;
+  /** Recent observations the model keeps (a few hundred: enough to be steady, few enough to follow drift). */
+  windowSize: number;
+  /** Recent hints the usual hint is the largest of. */
+  hintWindow: number;
+}
+
+export const DEFAULT_POLL_PLAN: Readonly<PollPlanSettings> = Object.freeze({
+  lagBudgetMs: 250,
+  minSpacingMs: 0,
+  fallbackScheduleMs: Object.freeze([500, 1_000, 2_000, 3_000, 5_000]),
+  minSamples: 20,
+  explorationShare: 0.05,
+  edgeQuantile: 0.02,
+  windowSize: DEFAULT_READINESS_WINDOW,
+  hintWindow: DEFAULT_HINT_WINDOW,
+});
+
+/** Where one quote stands when the next wait is decided. */
+export interface PollSituation {
+  /** Since the accepted create; undefined when unknown (a resumed quote without its create time). */
+  elapsedMs: number | undefined;
+  /** The insurer's latest "poll again in", if it gave one. */
+  hintMs: number | undefined;
+  /** Index into the fallback schedule: polls tried so far. */
+  attempt: number;
+  /** No poll of this quote has been answered yet. */
+  firstPoll: boolean;
+  /** This quote follows plain hints to keep the model learning. */
+  exploring: boolean;
+  /** What is left of this quote's `edgeQuantile`: the chance it may still risk by jumping. */
+  riskLeft: number;
+}
+
+export interface PollDecision {
+  waitMs: number;
+  /** The chance, given not ready now, that the answer is ready before this wait ends: found ready, not seen becoming so. */
+  risk: number;
+}
+
+/** The model's distribution reaches 1 only up to rounding. */
+const NO_RISK = 1e-9;
+
+/** The wait before the next poll. Pure: the same situation, model state and settings give the same decision. */
+export function nextPollDelay(s: PollSituation, model: ReadinessModel, settings: PollPlanSettings): PollDecision {
+  const schedule = settings.fallbackScheduleMs;
+  const atLeast = (ms: number): PollDecision => ({ waitMs: Math.max(ms, settings.minSpacingMs, 0), risk: 0 });
+  const plain = atLeast(s.hintMs ?? schedule[Math.min(s.attempt, schedule.length - 1)] ?? settings.lagBudgetMs);
+  if (s.firstPoll && s.hintMs !== undefined) return atLeast(s.hintMs);
+  if (s.exploring || s.elapsedMs === undefined) return plain;
+  const usual = model.usualHintMs;
+  if (s.hintMs !== undefined && usual !== undefined && s.hintMs < usual) return atLeast(s.hintMs);
+  if (model.samples < settings.minSamples) return plain;
+  const elapsed = s.elapsedMs;
+  const before = model.cdf(elapsed);
+  if (before >= 1 - NO_RISK) return plain; // later than any answer in the window: the model cannot say
+  const step = atLeast(Math.max(s.hintMs ?? 0, settings.lagBudgetMs));
+  if (s.riskLeft <= 0) return step; // this quote has risked all it may
+  const edge = model.lowerEdge(elapsed, s.riskLeft);
+  if (edge === undefined) return step; // too few answers this late to call any stretch empty
+  // land a budget short of the edge: an answer seen becoming ready is an exact observation, one
+  // found ready is only "by then", and a fixed readiness would otherwise always be found ready
+  const land = edge - settings.lagBudgetMs;
+  if (land - elapsed <= step.waitMs) return step;
+  const risk = Math.max(0, (model.cdf(land) - before) / (1 - before));
+  return { waitMs: land - elapsed, risk };
+}
+
+/** One quote's polling, as the quote loop drives it. */
+export interface QuotePolling {
+  /** This quote follows plain hints to keep the model learning. */
+  readonly exploring: boolean;
+  /** The wait before the next poll, decided at `nowMs` (the loop's clock). */
+  delay(nowMs: number, hintMs: number | undefined, attempt: number): number;
+  /** A poll sent at `sentAtMs` was answered; a final answer teaches the model. */
+  answered(sentAtMs: number, answer: PollOutcome): void;
+}
+
+/** What the quote loop needs of a planner: one is shared by all quotes of an insurer. */
+export interface PollPlan {
+  /**
+   * A quote starts polling. `createdAtMs`: when the insurer accepted the create (undefined when
+   * unknown: elapsed time is then unknown and hints rule). `createHintMs`: the create's hint.
+   */
+  begin(createdAtMs: number | undefined, createHintMs: number | undefined): QuotePolling;
+}
+
+/** The adaptive planner of one insurer: its readiness model, its settings, its random source. */
+export class AdaptivePollPlan implements PollPlan {
+  readonly settings: Readonly<PollPlanSettings>;
+  readonly model: ReadinessModel;
+
+  constructor(settings: Partial<PollPlanSettings> = {}, private readonly random: () => number = Math.random) {
+    this.settings = { ...DEFAULT_POLL_PLAN, ...settings };
+    const { lagBudgetMs, minSpacingMs, fallbackScheduleMs, explorationShare, edgeQuantile } = this.settings;
+    if (fallbackScheduleMs.length === 0) throw new RangeError('fallbackScheduleMs needs at least one step');
+    if (lagBudgetMs <= 0 || minSpacingMs < 0) throw new RangeError('lagBudgetMs must be positive and minSpacingMs not negative');
+    if (explorationShare < 0 || explorationShare > 1 || edgeQuantile < 0 || edgeQuantile >= 1) throw new RangeError('shares lie in [0, 1)');
+    this.model = new ReadinessModel(this.settings.windowSize, this.settings.hintWindow);
+  }
+
+  begin(createdAtMs: number | undefined, createHintMs: number | undefined): QuotePolling {
+    return new QuoteTrack(this.model, this.settings, createdAtMs, createHintMs, this.random() < this.settings.explorationShare);
+  }
+}
+
+/** One quote: what it was last told, to turn its end into an observation. */
+class QuoteTrack implements QuotePolling {
+  private answers = 0;
+  private notReadyAtMs = 0; // elapsed; the create counts as "not ready"
+  private exactAtMs: number | undefined; // when the insurer last said exactly when
+  private riskLeft: number;
+
+  constructor(
+    private readonly model: ReadinessModel,
+    private readonly settings: Readonly<PollPlanSettings>,
+    private readonly createdAtMs: number | undefined,
+    createHintMs: number | undefined,
+    readonly exploring: boolean,
+  ) {
+    this.riskLeft = settings.edgeQuantile;
+    this.heard(0, createHintMs);
+  }
+
+  delay(nowMs: number, hintMs: number | undefined, attempt: number): number {
+    const elapsedMs = this.createdAtMs === undefined ? undefined : nowMs - this.createdAtMs;
+    const { waitMs, risk } = nextPollDelay(
+      { elapsedMs, hintMs, attempt, firstPoll: this.answers === 0, exploring: this.exploring, riskLeft: this.riskLeft },
+      this.model,
+      this.settings,
+    );
+    this.riskLeft -= risk;
+    return waitMs;
+  }
+
+  answered(sentAtMs: number, answer: PollOutcome): void {
+    this.answers++;
+    if (this.createdAtMs === undefined) {
+      if (answer.kind === 'processing' && answer.retryAfterMs !== undefined) this.model.noteHint(answer.retryAfterMs);
+      return;
+    }
+    const elapsed = sentAtMs - this.createdAtMs;
+    if (answer.kind === 'processing') {
+      this.notReadyAtMs = Math.max(this.notReadyAtMs, elapsed);
+      this.heard(elapsed, answer.retryAfterMs);
+      return;
+    }
+    this.model.observe({ afterMs: this.notReadyAtMs, atMs: elapsed, exactMs: this.exactAtMs });
+  }
+
+  private heard(elapsedMs: number, hintMs: number | undefined): void {
+    this.exactAtMs = undefined;
+    if (hintMs === undefined) return;
+    this.model.noteHint(hintMs);
+    const usual = this.model.usualHintMs;
+    if (usual !== undefined && hintMs < usual) this.exactAtMs = elapsedMs + hintMs;
+  }
+}
