@@ -1,8 +1,8 @@
 /**
- * The store engines the storage suites run against, and what they build on: embedded NeDB and
+ * The store engines the storage suites run against, and what they build on: the embedded journal and
  * PostgreSQL always (a database of their own on the machine's server, dropped afterwards), MongoDB
  * when MONGO_URI is set. Each engine can open a second store on the same data, as a second
- * `applications` node would (the embedded files have one owner: there it is the same store).
+ * `applications` node would (the embedded store has one owner: there it is the same store).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -100,7 +100,7 @@ async function mongodb(uri: string): Promise<Engine> {
 /** Every engine available here: `[name, start]` rows for describe.each. */
 export function availableEngines(): Array<[string, EngineStarter]> {
   const engines: Array<[string, EngineStarter]> = [
-    ['embedded NeDB', embedded],
+    ['embedded journal', embedded],
     ['PostgreSQL', postgresql],
   ];
   const mongoUri = process.env.MONGO_URI;

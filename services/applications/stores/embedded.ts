@@ -1,60 +1,215 @@
 /**
- * The default store: moleculer-db's embedded NeDB, one file per collection under DATA_DIR, kept in
- * memory by the one node that owns it. For development and single-node use.
+ * The default store: the applications in memory, owned by the one node that runs it, with every
+ * change appended to a journal under DATA_DIR (journal.ts) and replayed when the node starts. For
+ * development and single-node use.
+ *
+ * Exactly-once rests on there being one owner: a transition checks its precondition on the state
+ * and applies the change in the same synchronous step, so no other call can come between, and only
+ * then waits for its record to be written. A record is appended after every record its change
+ * depends on, and the file keeps their order, so what a call acknowledges never depends on
+ * anything a crash could take back. Reads wait for the writes in flight for the same reason: what
+ * a client was shown is on file.
+ *
+ * On the first start over the NeDB files the store used to keep, they are imported and renamed
+ * `*.db.imported` (nedb-import.ts).
  */
-import fs from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
-import { MemoryAdapter, type DbAdapter } from 'moleculer-db';
-import { DocumentStore, type DocumentCollections } from './documents';
+import type { Quote } from '../../../lib/quotes/types';
+import { docOf, EmbeddedState, entryOf, lines, type Entry } from './embedded-state';
+import { Journal, replay } from './journal';
+import { importNeDb, nedbFilesIn } from './nedb-import';
+import {
+  isPlausibleId,
+  type ApplicationDoc,
+  type ApplicationStore,
+  type Due,
+  type Expired,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  type PartnerPage,
+} from './types';
 
-/** NeDB appends every update to its file; compacting now and then keeps the file near the data's size. */
-const COMPACTION_INTERVAL_MS = 5 * 60_000;
+export const JOURNAL_FILE = 'applications.journal';
 
-/** The fields the deadline sweep (status) and a partner's list (partner) query by; NeDB indexes one field each. */
-const APPLICATION_INDEXES = ['status', 'partner'];
+/** Growth past twice the last snapshot that starts a compaction (see JournalSettings). */
+const COMPACTION_SLACK_BYTES = 64 * 1024 * 1024;
 
-/** The NeDB datastore the adapter keeps as `db` once connected (not in moleculer-db's typings). */
-interface NeDbDatastore {
-  setAutocompactionInterval(ms: number): void;
-  stopAutocompaction(): void;
-  ensureIndex(options: { fieldName: string }): Promise<void>;
+export interface EmbeddedOptions {
+  /** A torn last line skipped, NeDB files found next to the journal; by default a process warning. */
+  warn?: (message: string) => void;
+  compactionSlackBytes?: number;
 }
 
-function datastoreOf(adapter: DbAdapter): NeDbDatastore | undefined {
-  return (adapter as { db?: NeDbDatastore }).db ?? undefined;
-}
+const processWarning = (message: string) => process.emitWarning(message, 'EmbeddedStoreWarning');
 
-class EmbeddedCollections implements DocumentCollections {
-  readonly applications: DbAdapter;
-  readonly idempotency: DbAdapter;
+export class EmbeddedStore implements ApplicationStore {
+  readonly idempotency: IdempotencyStore = {
+    find: (id) => this.findKey(id),
+    insertIfAbsent: (record) => this.insertKey(record),
+    remove: (id) => this.removeKey(id),
+  };
+  private state = new EmbeddedState();
+  private journal: Journal | undefined;
+  private readonly warn: (message: string) => void;
 
-  constructor(private readonly dataDir: string) {
-    this.applications = new MemoryAdapter({ filename: path.join(dataDir, 'applications.db') });
-    this.idempotency = new MemoryAdapter({ filename: path.join(dataDir, 'idempotency.db') });
+  constructor(
+    private readonly dataDir: string,
+    private readonly options: EmbeddedOptions = {},
+  ) {
+    this.warn = options.warn ?? processWarning;
   }
 
-  async open(): Promise<void> {
-    fs.mkdirSync(this.dataDir, { recursive: true });
-    for (const adapter of [this.applications, this.idempotency]) {
-      await adapter.connect();
-      datastoreOf(adapter)?.setAutocompactionInterval(COMPACTION_INTERVAL_MS);
+  async connect(): Promise<void> {
+    await fs.mkdir(this.dataDir, { recursive: true });
+    const state = new EmbeddedState();
+    const file = path.join(this.dataDir, JOURNAL_FILE);
+    let imported: string[] = [];
+    if (await replay(file, (record) => state.apply(record), this.warn)) {
+      const stale = await nedbFilesIn(this.dataDir);
+      if (stale.length > 0) this.warn(`${stale.join(', ')} left alone: ${file} holds the data (imported from them, or they were written by an older version since)`);
+    } else {
+      imported = await importNeDb(this.dataDir, state, this.warn);
     }
-    const applications = datastoreOf(this.applications);
-    for (const fieldName of APPLICATION_INDEXES) await applications?.ensureIndex({ fieldName });
+    const journal = new Journal(file, () => state.snapshot(), { slackBytes: this.options.compactionSlackBytes ?? COMPACTION_SLACK_BYTES });
+    await journal.open();
+    // only once the journal holds their data: a crash before this imports them again
+    for (const nedbFile of imported) await fs.rename(nedbFile, `${nedbFile}.imported`);
+    this.state = state;
+    this.journal = journal;
   }
 
   async close(): Promise<void> {
-    for (const adapter of [this.applications, this.idempotency]) {
-      datastoreOf(adapter)?.stopAutocompaction();
-      await adapter.disconnect();
-    }
+    const journal = this.journal;
+    this.journal = undefined;
+    await journal?.close();
   }
 
-  isDuplicateKey(err: unknown): boolean {
-    return typeof err === 'object' && err !== null && 'errorType' in err && err.errorType === 'uniqueViolated';
+  /** Rewrites the journal as a snapshot now (it also happens by itself as the journal grows). */
+  compact(): Promise<void> {
+    return this.writer().compact();
+  }
+
+  async insert(doc: ApplicationDoc): Promise<boolean> {
+    const journal = this.writer();
+    if (!isPlausibleId(doc.id)) throw new TypeError(`not an application id: ${JSON.stringify(doc.id)}`);
+    if (this.state.applications.has(doc.id)) return false;
+    const entry = entryOf(doc);
+    this.state.add(entry);
+    await journal.append(lines.insert(entry));
+    return true;
+  }
+
+  async remove(id: string): Promise<void> {
+    const journal = this.writer();
+    if (!isPlausibleId(id) || !this.state.applications.has(id)) return;
+    this.state.remove(id);
+    await journal.append(lines.remove(id));
+  }
+
+  async find(id: string): Promise<ApplicationDoc | undefined> {
+    const entry = this.entry(id);
+    return this.onceWritten(entry && docOf(entry));
+  }
+
+  async settleQuote(quote: Quote): Promise<boolean> {
+    const journal = this.writer();
+    const entry = this.entry(quote.applicationId);
+    const code = quote.insurer.code;
+    if (entry?.status !== 'quoting' || !entry.pending.has(code) || quote.status === 'pending') return false;
+    const json = JSON.stringify(quote);
+    this.state.settle(entry, code, json);
+    await journal.append(lines.settle(entry.id, json));
+    return true;
+  }
+
+  async completeIfSettled(id: string, completedAt: string): Promise<ApplicationDoc | undefined> {
+    const journal = this.writer();
+    const entry = this.entry(id);
+    if (entry?.status !== 'quoting' || entry.pending.size > 0) return undefined;
+    this.state.complete(entry, completedAt);
+    const completed = docOf(entry);
+    await journal.append(lines.complete(id, completedAt));
+    return completed;
+  }
+
+  async expire(id: string, at: string): Promise<Expired> {
+    const [expired] = await this.expireAll([id], at);
+    return expired;
+  }
+
+  /** All in one step, one record for each set of insurers still pending: one write for a sweep. */
+  async expireAll(ids: readonly string[], at: string): Promise<Expired[]> {
+    const journal = this.writer();
+    const results = new Map<string, Expired>();
+    const groups = new Map<string, { codes: string[]; ids: string[] }>();
+    for (const id of ids) {
+      const entry = this.entry(id);
+      if (entry?.status !== 'quoting') continue;
+      const codes = [...entry.pending].sort();
+      const timedOut = this.state.expire(entry, codes, at);
+      results.set(id, { timedOut, completed: docOf(entry) });
+      const key = JSON.stringify(codes);
+      const group = groups.get(key);
+      if (group) group.ids.push(id);
+      else groups.set(key, { codes, ids: [id] });
+    }
+    await Promise.all([...groups.values()].map((group) => journal.append(lines.expire(group.ids, group.codes, at))));
+    return ids.map((id) => results.get(id) ?? { timedOut: [] });
+  }
+
+  async due(untilMs: number, limit: number): Promise<Due[]> {
+    return this.state.due(untilMs, limit);
+  }
+
+  async open(nowMs: number): Promise<ApplicationDoc[]> {
+    return this.onceWritten(this.state.open(nowMs).map(docOf));
+  }
+
+  async listByPartner(partner: string, offset: number, limit: number): Promise<PartnerPage> {
+    const { entries, total } = this.state.page(partner, offset, limit);
+    return this.onceWritten({ items: entries.map(docOf), total });
+  }
+
+  private async findKey(id: string): Promise<IdempotencyRecord | undefined> {
+    const json = isPlausibleId(id) ? this.state.keys.get(id) : undefined;
+    return this.onceWritten(json === undefined ? undefined : (JSON.parse(json) as IdempotencyRecord));
+  }
+
+  /** One owner, one synchronous check: of concurrent inserts for an id, the first wins and the others are answered its record. */
+  private async insertKey(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
+    const journal = this.writer();
+    if (!isPlausibleId(record.id)) throw new TypeError(`not an idempotency record id: ${JSON.stringify(record.id)}`);
+    const holder = this.state.keys.get(record.id);
+    if (holder !== undefined) return this.onceWritten(JSON.parse(holder) as IdempotencyRecord);
+    const json = JSON.stringify(record);
+    this.state.keys.set(record.id, json);
+    await journal.append(lines.key(json));
+    return undefined;
+  }
+
+  private async removeKey(id: string): Promise<void> {
+    const journal = this.writer();
+    if (!isPlausibleId(id) || !this.state.keys.delete(id)) return;
+    await journal.append(lines.unkey(id));
+  }
+
+  private entry(id: string): Entry | undefined {
+    return isPlausibleId(id) ? this.state.applications.get(id) : undefined;
+  }
+
+  /** `answer`, read now, once the writes in flight are done: a crash cannot take back what it shows. */
+  private async onceWritten<T>(answer: T): Promise<T> {
+    await this.journal?.written();
+    return answer;
+  }
+
+  private writer(): Journal {
+    if (!this.journal) throw new Error(`the embedded store in ${this.dataDir} is not connected`);
+    return this.journal;
   }
 }
 
-export function createEmbeddedStore(dataDir: string): DocumentStore {
-  return new DocumentStore(new EmbeddedCollections(dataDir));
+export function createEmbeddedStore(dataDir: string, options: EmbeddedOptions = {}): EmbeddedStore {
+  return new EmbeddedStore(dataDir, options);
 }

@@ -1,0 +1,226 @@
+/**
+ * What the embedded store holds in memory, the indexes its queries need, and the records of its
+ * journal: how each change is written as a line and applied again on replay.
+ *
+ * An application is held as JSON text: the parts that never change as one text, each quote as its
+ * own. A settle then costs one small JSON.stringify (the quote's, reused in its record) instead of a
+ * copy of the whole document, a read parses a copy that shares nothing with the state, and a
+ * snapshot is text already made.
+ *
+ * Records say what a thing becomes (this quote is now this; this application completed at that
+ * time), never "if … then": applying one again over a state that already holds it changes nothing,
+ * which is what lets a snapshot be read while changes go on (journal.ts, compactNow).
+ */
+import type { Quote } from '../../../lib/quotes/types';
+import { SortedList } from './sorted-list';
+import { timedOutQuote, type ApplicationDoc, type Due } from './types';
+
+export interface Entry {
+  readonly id: string;
+  readonly partner: string | null;
+  readonly createdAtMs: number;
+  readonly deadlineMs: number;
+  status: ApplicationDoc['status'];
+  completedAt?: string;
+  /** The document without status, completedAt and quotes, as JSON. */
+  readonly body: string;
+  /** By insurer code, each quote as JSON. */
+  readonly quotes: Map<string, string>;
+  readonly pending: Set<string>;
+}
+
+const byDeadline = (a: Entry, b: Entry) => a.deadlineMs - b.deadlineMs || compareIds(a.id, b.id);
+const byCreation = (a: Entry, b: Entry) => a.createdAtMs - b.createdAtMs || compareIds(a.id, b.id);
+
+function compareIds(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+export function entryOf(doc: ApplicationDoc): Entry {
+  const { status, completedAt, quotes: given, ...rest } = doc;
+  const quotes = new Map<string, string>();
+  const pending = new Set<string>();
+  for (const [code, quote] of Object.entries(given)) {
+    quotes.set(code, JSON.stringify(quote));
+    if (quote.status === 'pending') pending.add(code);
+  }
+  return {
+    id: doc.id,
+    partner: doc.partner,
+    createdAtMs: doc.createdAtMs,
+    deadlineMs: doc.deadlineMs,
+    status,
+    ...(completedAt === undefined ? {} : { completedAt }),
+    body: JSON.stringify(rest),
+    quotes,
+    pending,
+  };
+}
+
+function quotesJson(entry: Entry): string {
+  const parts: string[] = [];
+  for (const [code, json] of entry.quotes) parts.push(`${JSON.stringify(code)}:${json}`);
+  return `{${parts.join(',')}}`;
+}
+
+/** A copy the caller may change at will. */
+export function docOf(entry: Entry): ApplicationDoc {
+  const doc = JSON.parse(entry.body) as ApplicationDoc;
+  doc.status = entry.status;
+  if (entry.completedAt !== undefined) doc.completedAt = entry.completedAt;
+  doc.quotes = JSON.parse(quotesJson(entry)) as Record<string, Quote>;
+  return doc;
+}
+
+/** The journal's lines: one per change, the first for an application being also its snapshot line. */
+export const lines = {
+  insert: (entry: Entry) =>
+    `{"op":"insert","status":${JSON.stringify(entry.status)},` +
+    `${entry.completedAt === undefined ? '' : `"completedAt":${JSON.stringify(entry.completedAt)},`}` +
+    `"body":${entry.body},"quotes":${quotesJson(entry)}}`,
+  settle: (id: string, quoteJson: string) => `{"op":"settle","id":${JSON.stringify(id)},"quote":${quoteJson}}`,
+  complete: (id: string, at: string) => JSON.stringify({ op: 'complete', id, at }),
+  expire: (ids: readonly string[], codes: readonly string[], at: string) => JSON.stringify({ op: 'expire', ids, codes, at }),
+  remove: (id: string) => JSON.stringify({ op: 'remove', id }),
+  key: (recordJson: string) => `{"op":"key","record":${recordJson}}`,
+  unkey: (id: string) => JSON.stringify({ op: 'unkey', id }),
+};
+
+type JournalRecord =
+  | { op: 'insert'; status: ApplicationDoc['status']; completedAt?: string; body: Omit<ApplicationDoc, 'status' | 'completedAt' | 'quotes'>; quotes: Record<string, Quote> }
+  | { op: 'settle'; id: string; quote: Quote }
+  | { op: 'complete'; id: string; at: string }
+  | { op: 'expire'; ids: string[]; codes: string[]; at: string }
+  | { op: 'remove'; id: string }
+  | { op: 'key'; record: { id: string } }
+  | { op: 'unkey'; id: string };
+
+export class EmbeddedState {
+  readonly applications = new Map<string, Entry>();
+  /** Idempotency records by id, as JSON. */
+  readonly keys = new Map<string, string>();
+  /** Only the applications still quoting: what `due` and `open` read. */
+  private readonly quoting = new SortedList<Entry>(byDeadline);
+  private readonly partners = new Map<string, SortedList<Entry>>();
+
+  /** Adds `entry`, in place of any application with its id. */
+  add(entry: Entry): void {
+    this.remove(entry.id);
+    this.applications.set(entry.id, entry);
+    if (entry.status === 'quoting') this.quoting.add(entry);
+    if (entry.partner === null) return;
+    let list = this.partners.get(entry.partner);
+    if (!list) this.partners.set(entry.partner, (list = new SortedList<Entry>(byCreation)));
+    list.add(entry);
+  }
+
+  remove(id: string): void {
+    const entry = this.applications.get(id);
+    if (!entry) return;
+    this.applications.delete(id);
+    this.quoting.delete(entry);
+    if (entry.partner === null) return;
+    const list = this.partners.get(entry.partner);
+    list?.delete(entry);
+    if (list?.size === 0) this.partners.delete(entry.partner);
+  }
+
+  settle(entry: Entry, code: string, quoteJson: string): void {
+    entry.quotes.set(code, quoteJson);
+    entry.pending.delete(code);
+  }
+
+  complete(entry: Entry, at: string): void {
+    entry.status = 'completed';
+    entry.completedAt = at;
+    this.quoting.delete(entry);
+  }
+
+  /** Times out those of `codes` still pending, completes, and answers the quotes it timed out. */
+  expire(entry: Entry, codes: readonly string[], at: string): Quote[] {
+    const timedOut: Quote[] = [];
+    for (const code of codes) {
+      const pending = entry.pending.has(code) ? entry.quotes.get(code) : undefined;
+      if (pending === undefined) continue;
+      const quote = timedOutQuote(JSON.parse(pending) as Quote, at);
+      this.settle(entry, code, JSON.stringify(quote));
+      timedOut.push(quote);
+    }
+    this.complete(entry, at);
+    return timedOut;
+  }
+
+  /** Quoting, deadline at or before `untilMs`, earliest first. */
+  due(untilMs: number, limit: number): Due[] {
+    const due: Due[] = [];
+    for (let i = 0; i < this.quoting.size && due.length < limit; i++) {
+      const entry = this.quoting.at(i);
+      if (entry.deadlineMs > untilMs) break;
+      due.push({ id: entry.id, deadlineMs: entry.deadlineMs });
+    }
+    return due;
+  }
+
+  /** Quoting, deadline after `nowMs`. */
+  open(nowMs: number): Entry[] {
+    const open: Entry[] = [];
+    for (let i = this.quoting.firstWhere((entry) => entry.deadlineMs > nowMs); i < this.quoting.size; i++) open.push(this.quoting.at(i));
+    return open;
+  }
+
+  /** A partner's applications newest first (by createdAtMs, then id), from `offset`, at most `limit`. */
+  page(partner: string, offset: number, limit: number): { entries: Entry[]; total: number } {
+    const list = this.partners.get(partner);
+    if (!list) return { entries: [], total: 0 };
+    const entries: Entry[] = [];
+    const last = Math.max(list.size - Math.max(offset, 0) - Math.max(limit, 0), 0);
+    for (let i = list.size - 1 - Math.max(offset, 0); i >= last; i--) entries.push(list.at(i));
+    return { entries, total: list.size };
+  }
+
+  /** Every live thing as a record line. Map iterators see changes made while they run, so it can be read slowly. */
+  *snapshot(): Generator<string> {
+    for (const entry of this.applications.values()) yield lines.insert(entry);
+    for (const json of this.keys.values()) yield lines.key(json);
+  }
+
+  /** Replay: one record of the journal. Records about an application that is gone change nothing. */
+  apply(parsed: unknown): void {
+    const record = parsed as JournalRecord;
+    switch (record.op) {
+      case 'insert': {
+        const { status, completedAt, body, quotes } = record;
+        this.add(entryOf({ ...body, status, ...(completedAt === undefined ? {} : { completedAt }), quotes }));
+        return;
+      }
+      case 'settle': {
+        const entry = this.applications.get(record.id);
+        if (entry) this.settle(entry, record.quote.insurer.code, JSON.stringify(record.quote));
+        return;
+      }
+      case 'complete': {
+        const entry = this.applications.get(record.id);
+        if (entry) this.complete(entry, record.at);
+        return;
+      }
+      case 'expire':
+        for (const id of record.ids) {
+          const entry = this.applications.get(id);
+          if (entry) this.expire(entry, record.codes, record.at);
+        }
+        return;
+      case 'remove':
+        this.remove(record.id);
+        return;
+      case 'key':
+        this.keys.set(record.record.id, JSON.stringify(record.record));
+        return;
+      case 'unkey':
+        this.keys.delete(record.id);
+        return;
+      default:
+        throw new Error(`unknown record ${JSON.stringify((parsed as { op?: unknown } | null)?.op)}`);
+    }
+  }
+}
