@@ -5,6 +5,7 @@ import type { AppConfig } from './lib/config';
 import { breakerOptions } from './lib/insurers/call-policy';
 import { JetStreamChannels } from './middlewares/jetstream-channels';
 import { NatsTransporter } from './middlewares/nats-transporter';
+import { NodeReadyMiddleware } from './middlewares/node-ready';
 import { ShutdownSignalMiddleware } from './middlewares/shutdown-signal';
 
 export function channelAdapter(config: AppConfig): JetStreamChannels | string {
@@ -50,6 +51,7 @@ export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOption
         adapter: channelAdapter(config),
         context: false,
       } as Parameters<typeof ChannelsMiddleware>[0]),
+      NodeReadyMiddleware(), // after the channels: see its comment
     ],
     ...overrides,
   };

@@ -32,6 +32,9 @@ export function applicationRoom(applicationId: string): string {
 
 /** an insurer service → the same insurer's service on every node: it answered 429, wait until then. */
 export const INSURER_RATE_LIMITED_EVENT = 'insurer.rate-limited';
+
+/** Local only: this node's services are started and its channels subscribed (middlewares/node-ready.ts). */
+export const NODE_READY_EVENT = 'node.ready';
 export interface InsurerRateLimited {
   code: string;
   untilMs: number;

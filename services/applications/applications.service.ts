@@ -9,7 +9,7 @@ import type { AppConfig } from '../../lib/config';
 import { validateApplication } from '../../lib/application/validate';
 import { todayInMoscow } from '../../lib/dates';
 import { ApplicationValidationError, ConflictError, NotFoundError } from '../../lib/errors';
-import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED } from '../../lib/channels';
+import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, NODE_READY_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED } from '../../lib/channels';
 import type { Quote } from '../../lib/quotes/types';
 import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
 import { createApplicationStore, type ApplicationStore } from './stores';
@@ -164,7 +164,8 @@ export function createApplicationsService(config: AppConfig, options: { redispat
     },
 
     events: {
-      '$broker.started'(this: ApplicationsService) {
+      // not `$broker.started`: the insurers' channels may not be subscribed yet then
+      [NODE_READY_EVENT](this: ApplicationsService) {
         if (options.redispatchOnStart) {
           this.resume().catch((err: unknown) => this.logger.error('resuming applications failed', err));
         }
