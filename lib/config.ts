@@ -33,6 +33,14 @@ export interface InsurerCallSettings {
   pollScheduleMs: number[]; // used when the insurer gives no hint; the last step repeats
   throttledRetries: number; // how many times a 429/503 step is retried after its Retry-After
   maxRetryAfterMs: number; // an insurer's Retry-After beyond this is capped
+  polling: PollingSettings;
+}
+
+/** Adaptive polling (lib/insurers/poll-plan.ts); off, the loop follows the insurer's hints and pollScheduleMs. */
+export interface PollingSettings {
+  adaptive: boolean;
+  /** Inside an insurer's likely readiness window, polls at most this far apart. */
+  lagBudgetMs: number;
 }
 
 export interface ClusterSettings {
@@ -207,6 +215,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       pollScheduleMs: [500, 1_000, 2_000, 3_000, 5_000],
       throttledRetries: 3,
       maxRetryAfterMs: 10_000,
+      polling: {
+        adaptive: env.ADAPTIVE_POLLING !== 'false',
+        lagBudgetMs: int(env, 'POLL_LAG_BUDGET_MS', 250, 1),
+      },
     },
     cluster: clusterSettings(env),
     logLevel: env.LOG_LEVEL || 'info',

@@ -15,6 +15,7 @@ import { InsurerHttpClient } from '../../lib/insurers/http-client';
 import { quoteReference, type InsurerAdapter, type CreateOutcome, type PollOutcome } from '../../lib/insurers/adapter';
 import { insurerActionGuard, retryAttemptOf } from '../../lib/insurers/call-policy';
 import { runQuoteLoop, type ResumePoint } from '../../lib/insurers/quote-loop';
+import { AdaptivePollPlan, type PollPlan } from '../../lib/insurers/poll-plan';
 import { quoteFromOutcome, type FinalOutcome } from '../../lib/quotes/from-outcome';
 import { InterruptedError } from '../../lib/errors';
 import { shutdownSignal, sleepUnless } from '../../middlewares/shutdown-signal';
@@ -41,6 +42,7 @@ interface InsurerState {
   figures: CallFigures;
   admission: InsurerAdmission;
   progress: QuoteProgressStore;
+  pollPlan?: PollPlan; // what this node learned of the insurer's readiness
   running: Map<string, Promise<void>>; // quotes this node works on now, by application and insurer
 }
 
@@ -77,7 +79,9 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
   /** The quote of one application at this insurer, from wherever it stands to its final outcome. */
   async function quote(svc: InsurerService, request: QuoteRequested, resumeFrom: QuoteProgress | undefined): Promise<FinalOutcome | 'deadline'> {
     if (resumeFrom?.stage === 'declined') return { status: 'declined', reason: resumeFrom.reason };
-    const resume: ResumePoint | undefined = resumeFrom ? { externalId: resumeFrom.externalId, nextPollAtMs: resumeFrom.nextPollAtMs } : undefined;
+    const resume: ResumePoint | undefined = resumeFrom
+      ? { externalId: resumeFrom.externalId, nextPollAtMs: resumeFrom.nextPollAtMs, createdAtMs: resumeFrom.createdAtMs }
+      : undefined;
     const stopping = shutdownSignal(svc.broker);
     const { insurer } = svc;
     const outcome = await runQuoteLoop(
@@ -93,6 +97,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
         now: Date.now,
         sleep: (ms) => sleepUnless(stopping, ms),
         interrupted: () => stopping.aborted,
+        pollPlan: insurer.pollPlan,
       },
       { ...calls, maxPollFailures: 3 },
     );
@@ -212,6 +217,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
         admission,
         circuit: new CircuitView(name),
         progress: undefined as unknown as QuoteProgressStore, // opened in started()
+        pollPlan: calls.polling.adaptive ? pollPlanFor(definition, calls) : undefined,
         running: new Map(),
         calls: {
           code: definition.code,
@@ -241,6 +247,19 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
     },
   };
   return schema as unknown as ServiceSchema;
+}
+
+/**
+ * One planner per insurer per node: each node learns from the quotes it polls. The insurer's rate
+ * limit bounds all our calls together (InsurerAdmission); here it only keeps one quote's polls
+ * from coming closer than the insurer allows any caller.
+ */
+function pollPlanFor(definition: InsurerDefinition, calls: AppConfig['insurerCalls']): PollPlan {
+  return new AdaptivePollPlan({
+    lagBudgetMs: calls.polling.lagBudgetMs,
+    minSpacingMs: Math.ceil(1_000 / definition.rateLimitPerSecond),
+    fallbackScheduleMs: calls.pollScheduleMs,
+  });
 }
 
 function circuitHandler(state: CircuitState) {
