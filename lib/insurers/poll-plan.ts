@@ -69,6 +69,9 @@ export interface PollDecision {
   risk: number;
 }
 
+/** From this share of answers announced by a short hint on, an insurer is taken to announce its answers. */
+const ANNOUNCING_SHARE = 0.5;
+
 /** The model's distribution reaches 1 only up to rounding. */
 const NO_RISK = 1e-9;
 
@@ -85,13 +88,18 @@ export function nextPollDelay(s: PollSituation, model: ReadinessModel, settings:
   const elapsed = s.elapsedMs;
   const before = model.cdf(elapsed);
   if (before >= 1 - NO_RISK) return plain; // later than any answer in the window: the model cannot say
-  const step = atLeast(Math.max(s.hintMs ?? 0, settings.lagBudgetMs));
+  // an insurer whose hint turns exact near readiness tells any poll within its usual hint of the
+  // answer when to come back: polls may then be that much further apart for the same lag
+  const announces = usual !== undefined && model.exactShare >= ANNOUNCING_SHARE;
+  const stride = settings.lagBudgetMs + (announces ? usual : 0);
+  const step = atLeast(Math.max(s.hintMs ?? 0, stride));
   if (s.riskLeft <= 0) return step; // this quote has risked all it may
   const edge = model.lowerEdge(elapsed, s.riskLeft);
   if (edge === undefined) return step; // too few answers this late to call any stretch empty
-  // land a budget short of the edge: an answer seen becoming ready is an exact observation, one
-  // found ready is only "by then", and a fixed readiness would otherwise always be found ready
-  const land = edge - settings.lagBudgetMs;
+  // land short of the edge: an answer seen becoming ready is an exact observation, one found
+  // ready is only "by then", and a fixed readiness would otherwise always be found ready; an
+  // insurer that announces its answers is seen becoming ready from a usual hint before
+  const land = edge - (announces ? Math.min(usual, settings.lagBudgetMs) : settings.lagBudgetMs);
   if (land - elapsed <= step.waitMs) return step;
   const risk = Math.max(0, (model.cdf(land) - before) / (1 - before));
   return { waitMs: land - elapsed, risk };

@@ -35,6 +35,8 @@ export class ReadinessModel {
   // the ring of observations: [from, to], from === to when exact
   private readonly ringFrom: Float64Array;
   private readonly ringTo: Float64Array;
+  private readonly ringExact: Uint8Array; // 1: the insurer's own hint said when
+  private exactCount = 0;
   private count = 0;
   private next = 0;
   // every observation's breakpoints sorted by x: a step of `jump` observations, or a change of density by `slope`
@@ -59,6 +61,7 @@ export class ReadinessModel {
     if (!(windowSize >= 1 && hintWindow >= 1)) throw new RangeError('readiness windows must hold at least one observation');
     this.ringFrom = new Float64Array(windowSize);
     this.ringTo = new Float64Array(windowSize);
+    this.ringExact = new Uint8Array(windowSize);
     this.bx = new Float64Array(2 * windowSize);
     this.bJump = new Float64Array(2 * windowSize);
     this.bSlope = new Float64Array(2 * windowSize);
@@ -68,6 +71,11 @@ export class ReadinessModel {
 
   get samples(): number {
     return this.count;
+  }
+
+  /** Of the window's answers, the share the insurer announced with a hint shorter than its usual one. */
+  get exactShare(): number {
+    return this.count === 0 ? 0 : this.exactCount / this.count;
   }
 
   /** The insurer's usual "poll again in": the largest recent hint. A shorter one says exactly when. */
@@ -89,8 +97,12 @@ export class ReadinessModel {
     const at = Math.max(after, o.atMs);
     if (!Number.isFinite(at)) return;
     const exact = o.exactMs !== undefined ? Math.min(at, Math.max(after, o.exactMs)) : at - after < EXACT_WITHIN_MS ? at : undefined;
-    if (this.count === this.windowSize) this.breakpointsOf(this.ringFrom[this.next], this.ringTo[this.next], (x, jump, slope) => this.remove(x, jump, slope));
-    else this.count++;
+    if (this.count === this.windowSize) {
+      this.breakpointsOf(this.ringFrom[this.next], this.ringTo[this.next], (x, jump, slope) => this.remove(x, jump, slope));
+      this.exactCount -= this.ringExact[this.next];
+    } else this.count++;
+    this.ringExact[this.next] = o.exactMs !== undefined ? 1 : 0;
+    this.exactCount += this.ringExact[this.next];
     this.ringFrom[this.next] = exact ?? after;
     this.ringTo[this.next] = exact ?? at;
     this.next = (this.next + 1) % this.windowSize;

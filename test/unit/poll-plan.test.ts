@@ -273,15 +273,17 @@ describe('adaptive polling against simulated insurers', () => {
     expect(lagP99(steady)).toBeLessThanOrEqual(2 * POLL_LATENCY_MS); // the hint counts from the insurer's answer, the wait from ours
   });
 
-  it('(b) readiness spread 15–40 s, 3 s hints that tell exactly when near: a third fewer polls, lag within the budget', async () => {
+  it('(b) readiness spread 15–40 s, 3 s hints that tell exactly when near: polls a hint plus the budget apart, lag within the budget', async () => {
     const insurer: SimInsurer = { readyMs: uniform(15_000, 40_000), hintMs: 3_000, tellsExactly: true, declineShare: 0.1 };
     const plain = await simulate(insurer, 1_000);
     const adaptive = await simulate(insurer, 1_000, new AdaptivePollPlan({}, seededRandom(12)));
     expect(adaptive.violations).toEqual([]);
     const steady = adaptive.quotes.slice(WARM_UP);
-    expect(pollsPerQuote(steady)).toBeLessThan(0.75 * pollsPerQuote(plain.quotes.slice(WARM_UP)));
-    expect(lagP99(steady)).toBeLessThanOrEqual(budget + 3_000);
-    expect(percentile(steady.map((q) => q.lagMs ?? Infinity), 0.95)).toBeLessThanOrEqual(2 * POLL_LATENCY_MS);
+    expect(pollsPerQuote(steady)).toBeLessThan(0.7 * pollsPerQuote(plain.quotes.slice(WARM_UP)));
+    // any poll within a hint of the answer is told when: only the budget is left to wait
+    expect(lagP99(steady)).toBeLessThanOrEqual(budget + 2 * POLL_LATENCY_MS);
+    // and about a hint in every hint plus budget of the window is answered without waiting
+    expect(percentile(steady.map((q) => q.lagMs ?? Infinity), 0.5)).toBeLessThanOrEqual(budget / 2);
     expect(steady.filter((q) => q.outcome === 'declined').length).toBeGreaterThan(50); // declines on poll were answers too
   });
 
