@@ -10,7 +10,7 @@ import { ShutdownSignalMiddleware } from './middlewares/shutdown-signal';
 
 export function channelAdapter(config: AppConfig): JetStreamChannels | string {
   if (config.durableChannels && config.transporter) {
-    return new JetStreamChannels({ nats: { url: config.transporter } });
+    return new JetStreamChannels({ nats: { url: config.transporter, streamConfig: { max_age: config.cluster.streamMaxAgeMs * 1_000_000 } } });
   }
   // No broker: channels ride on Moleculer events, in memory (the applications service re-dispatches on restart).
   return 'Fake';

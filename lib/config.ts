@@ -52,6 +52,8 @@ export interface ClusterSettings {
   publishRetryMs: number;
   /** Redeliveries before JetStream gives a message up; high, since a handed-back quote is redelivered too. */
   maxDeliveries: number;
+  /** A channel's stream drops messages older than this: long past any deadline, they only take disk. */
+  streamMaxAgeMs: number;
 }
 
 export interface AppConfig {
@@ -165,6 +167,7 @@ function clusterSettings(env: Env): ClusterSettings {
     heartbeatMs: Math.max(100, Math.floor(ackWaitMs / 4)),
     publishRetryMs: int(env, 'CLUSTER_PUBLISH_RETRY_MS', 5_000, 0),
     maxDeliveries: 1_000,
+    streamMaxAgeMs: int(env, 'CLUSTER_STREAM_MAX_AGE_MS', 3_600_000, 60_000),
   };
 }
 

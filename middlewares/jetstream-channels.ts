@@ -7,12 +7,15 @@
  *   is): the settings a channel asks for (ack wait, in-flight limit) are applied to it first;
  * - its connection reconnects forever and quickly, and a publish waits 2 s for JetStream's answer
  *   rather than 5: a publish retried through a broker outage then lands soon after NATS is back;
+ * - a channel's stream keeps messages for a bounded time (the adapter's `streamConfig.max_age`):
+ *   without it every request and answer ever sent stays on disk; a stream made by an earlier
+ *   version gets the limit when a node subscribes;
  * - a stopping node first stops receiving (`stopDeliveries`), so the messages it hands back are
  *   redelivered to the other nodes rather than to itself, then waits for the handlers it still
  *   runs before the connection closes.
  */
 import { Adapters } from '@moleculer/channels';
-import { connect } from 'nats';
+import { connect, type StreamConfig, type StreamInfo } from 'nats';
 import type { Channel } from '@moleculer/channels/types/src';
 import type { NatsDefaultOptions } from '@moleculer/channels/types/src/adapters/nats';
 
@@ -67,6 +70,18 @@ export class JetStreamChannels extends NatsAdapter {
         await pause(50 * attempt + Math.random() * 200);
       }
     }
+  }
+
+  override async createStream(streamName: string, subjects: string[], streamOpts: Partial<StreamConfig>): Promise<StreamInfo> {
+    const maxAge = this.opts.nats.streamConfig?.max_age;
+    const existing = await this.manager.streams.info(streamName).catch(() => undefined);
+    if (!existing) return super.createStream(streamName, subjects, streamOpts as StreamConfig);
+    if (maxAge !== undefined && existing.config.max_age !== maxAge) {
+      const updated = await this.manager.streams.update(streamName, { ...existing.config, max_age: maxAge });
+      this.logger.info(`stream ${streamName}: messages now kept for ${maxAge / 1e9} s`);
+      return updated;
+    }
+    return existing;
   }
 
   private async applySettings(chan: Channel & NatsDefaultOptions): Promise<void> {

@@ -2,7 +2,7 @@
  * What the cluster relies on from JetStream, on a nats-server of the test's own: a held message
  * stays with a live holder past the ack wait, a stopping node hands its messages to another node at
  * once, two nodes can create one durable consumer together, an old consumer gets the channel's
- * settings, a publish rides out a short outage (once), and quote progress is shared and kept.
+ * settings, a stream keeps messages for a bounded time, a publish rides out a short outage (once), and quote progress is shared and kept.
  */
 import crypto from 'node:crypto';
 import { ServiceBroker, type ServiceSchema } from 'moleculer';
@@ -140,6 +140,24 @@ test('a durable consumer made with other settings gets the channel\'s ack wait a
     const info = await jsm.consumers.info(stream, 'holders');
     expect(info.config.ack_wait).toBe(configFor('a').cluster.ackWaitMs * 1_000_000);
     expect(info.config.max_ack_pending).toBe(100);
+  } finally {
+    await nc.close();
+  }
+});
+
+test('a channel\'s stream keeps messages for CLUSTER_STREAM_MAX_AGE_MS: a new one is made so, an old one without a limit gets it', async () => {
+  const env = { CLUSTER_STREAM_MAX_AGE_MS: '120000' };
+  const [fresh, old] = [channelName(), channelName()];
+  const streamOf = (channel: string) => `osago.${channel}`.split('.').join('_');
+  const nc = await connect({ servers: `127.0.0.1:${nats.port}` });
+  try {
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.add({ name: streamOf(old), subjects: [`osago.${old}`] });
+    expect((await jsm.streams.info(streamOf(old))).config.max_age).toBe(0); // no limit: what an earlier version made
+    for (const channel of [fresh, old]) await holdingNode(channel, channel, [], { env }).start();
+    for (const channel of [fresh, old]) expect((await jsm.streams.info(streamOf(channel))).config.max_age).toBe(120_000 * 1_000_000);
+    // the default is an hour
+    expect(configFor('x').cluster.streamMaxAgeMs).toBe(3_600_000);
   } finally {
     await nc.close();
   }
