@@ -19,9 +19,9 @@ export const INSURERS: readonly InsurerDefinition[] = [
   { code: 'lastochka', name: 'Ласточка Страхование', dialect: 'standard', rateLimitPerSecond: 500 },
   { code: 'polar-mayak', name: 'Полярный Маяк', dialect: 'standard', rateLimitPerSecond: 500 },
   { code: 'dozor-avto', name: 'Дозор-Авто', dialect: 'standard', rateLimitPerSecond: 500 },
-  { code: 'sokol-krylo', name: 'Соколиное Крыло', dialect: 'standard', rateLimitPerSecond: 500 },
+  { code: 'sokol-krylo', name: 'Соколиное Крыло', dialect: 'standard', rateLimitPerSecond: 200 },
   { code: 'tikhiy-bereg', name: 'Тихий Берег', dialect: 'snake', rateLimitPerSecond: 500 },
-  { code: 'uralsky-utyos', name: 'Уральский Утёс', dialect: 'legacy', rateLimitPerSecond: 500 },
+  { code: 'uralsky-utyos', name: 'Уральский Утёс', dialect: 'legacy', rateLimitPerSecond: 150 },
   { code: 'baikal-volna', name: 'Байкальская Волна', dialect: 'rpc', rateLimitPerSecond: 500 },
 ];
 
