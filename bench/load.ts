@@ -12,7 +12,8 @@ export interface AppliedApplication {
   appliedAt: number;
   firstOfferAt?: number;
   /** By insurer code: when its final `quote` event arrived, and with which status. */
-  finals: Map<string, { at: number; status: QuoteStatus }>;
+  /** at: when our client got the final quote; settledAt: the quote's own `at`, when our system had it. */
+  finals: Map<string, { at: number; settledAt: number; status: QuoteStatus }>;
 }
 
 export interface LoadResult {
@@ -48,7 +49,7 @@ export async function runLoad(sockets: Socket[], applications: number): Promise<
     let app = seen.get(quote.applicationId);
     if (!app) seen.set(quote.applicationId, (app = { finals: new Map() }));
     if (quote.status === 'offer') app.firstOfferAt ??= at;
-    if (quote.status !== 'pending' && !app.finals.has(quote.insurer.code)) app.finals.set(quote.insurer.code, { at, status: quote.status });
+    if (quote.status !== 'pending' && !app.finals.has(quote.insurer.code)) app.finals.set(quote.insurer.code, { at, settledAt: Date.parse(quote.at), status: quote.status });
   };
 
   async function client(socket: Socket): Promise<void> {

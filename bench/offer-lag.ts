@@ -18,6 +18,11 @@ export interface OfferFigures {
   offers: number;
   offerLagP50Ms: number;
   offerLagP99Ms: number;
+  /** The offer lag's two parts: insurer ready → our system has the answer (polling), then → our client (delivery). */
+  pollLagP50Ms: number;
+  pollLagP99Ms: number;
+  deliveryLagP50Ms: number;
+  deliveryLagP99Ms: number;
   pollsPerQuote: number;
   /** Over the quotes polled at least once: a refusal at create needs no poll. */
   pollsPerPolledQuote: number;
@@ -35,6 +40,8 @@ export async function insurerCalls(sandboxBase: string): Promise<number> {
 
 export async function offerFigures(sandboxBase: string, applications: AppliedApplication[]): Promise<OfferFigures> {
   const lags: number[] = [];
+  const pollLags: number[] = [];
+  const deliveryLags: number[] = [];
   let quotes = 0;
   let polls = 0;
   let polledQuotes = 0;
@@ -48,20 +55,28 @@ export async function offerFigures(sandboxBase: string, applications: AppliedApp
         polls += record.polls;
         if (record.polls > 0) polledQuotes += 1;
         const received = app.finals.get(record.insurer);
-        if (record.outcome === 'offer' && received?.status === 'offer') lags.push(received.at - Date.parse(record.readyAt));
+        if (record.outcome === 'offer' && received?.status === 'offer') {
+          lags.push(received.at - Date.parse(record.readyAt));
+          pollLags.push(received.settledAt - Date.parse(record.readyAt));
+          deliveryLags.push(received.at - received.settledAt);
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: FETCH_CONCURRENCY }, readRecords));
 
   const toFirstOffer = applications.flatMap((a) => (a.firstOfferAt === undefined ? [] : [a.firstOfferAt - a.appliedAt]));
-  lags.sort((a, b) => a - b);
+  for (const list of [lags, pollLags, deliveryLags]) list.sort((a, b) => a - b);
   toFirstOffer.sort((a, b) => a - b);
   return {
     quotes,
     offers: lags.length,
     offerLagP50Ms: percentile(lags, 0.5) ?? NaN,
     offerLagP99Ms: percentile(lags, 0.99) ?? NaN,
+    pollLagP50Ms: percentile(pollLags, 0.5) ?? NaN,
+    pollLagP99Ms: percentile(pollLags, 0.99) ?? NaN,
+    deliveryLagP50Ms: percentile(deliveryLags, 0.5) ?? NaN,
+    deliveryLagP99Ms: percentile(deliveryLags, 0.99) ?? NaN,
     pollsPerQuote: +(polls / Math.max(1, quotes)).toFixed(2),
     pollsPerPolledQuote: +(polls / Math.max(1, polledQuotes)).toFixed(2),
     firstOfferP50Ms: percentile(toFirstOffer, 0.5) ?? NaN,
