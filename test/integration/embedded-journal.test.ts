@@ -3,6 +3,7 @@
  * torn last line; compaction; the import of the NeDB files it used to keep; and its one owner's
  * exactly-once under a burst. The store's contract itself is storage.test.ts's.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -290,4 +291,27 @@ test('a burst of answers for one application: each quote changes once, the appli
   expect(Object.values(completed[0]?.quotes ?? {})).toEqual(winners);
   expect(records(dir).map((r) => r.op)).toEqual(['insert', ...codes.map(() => 'settle'), 'complete']);
   expect(await (await openStore(dir)).find('burst')).toEqual(completed[0]);
+});
+
+test('after a write fails the store takes no more changes: memory never runs ahead of the file', async () => {
+  const dir = dataDir();
+  const store = await openStore(dir);
+  const codes = ['sever-shield', 'lastochka'];
+  const kept = quotingDoc(crypto.randomUUID(), codes);
+  expect(await store.insert(kept)).toBe(true);
+  // the disk goes away under the journal (fault injection: its file handle is closed behind its back)
+  const journal = (store as unknown as { journal: { handle: { close(): Promise<void> } } }).journal;
+  await journal.handle.close();
+  const lost = quotingDoc(crypto.randomUUID(), codes);
+  await expect(store.insert(lost)).rejects.toThrow(/could not be written/);
+  // every further change is refused before it touches memory: no 409 for what was never stored,
+  // no answer taken as a duplicate
+  const code = codes[0];
+  await expect(store.settleQuote(offer(kept.id, code, 10_000))).rejects.toThrow(/could not be written/);
+  await expect(store.insert(quotingDoc(crypto.randomUUID(), codes))).rejects.toThrow(/could not be written/);
+  // the client retrying its create is told the store failed, not that its application exists
+  await expect(store.insert(lost)).rejects.toThrow(/could not be written/);
+  const reopened = await openStore(dir);
+  expect((await reopened.find(kept.id))?.quotes[code].status).toBe('pending');
+  expect(await reopened.find(lost.id)).toBeUndefined();
 });

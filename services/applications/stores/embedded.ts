@@ -73,8 +73,13 @@ export class EmbeddedStore implements ApplicationStore {
     }
     const journal = new Journal(file, () => state.snapshot(), { slackBytes: this.options.compactionSlackBytes ?? COMPACTION_SLACK_BYTES });
     await journal.open();
-    // only once the journal holds their data: a crash before this imports them again
-    for (const nedbFile of imported) await fs.rename(nedbFile, `${nedbFile}.imported`);
+    try {
+      // only once the journal holds their data (a crash before this leaves them, with a warning)
+      for (const nedbFile of imported) await fs.rename(nedbFile, `${nedbFile}.imported`);
+    } catch (err) {
+      await journal.close();
+      throw err;
+    }
     this.state = state;
     this.journal = journal;
   }
@@ -204,8 +209,10 @@ export class EmbeddedStore implements ApplicationStore {
     return answer;
   }
 
+  /** Before any change touches memory: after a failed write, memory would only drift further from the file. */
   private writer(): Journal {
     if (!this.journal) throw new Error(`the embedded store in ${this.dataDir} is not connected`);
+    if (this.journal.failure) throw this.journal.failure;
     return this.journal;
   }
 }

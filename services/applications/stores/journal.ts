@@ -90,11 +90,7 @@ export async function* readLines(file: string): AsyncGenerator<string[]> {
  * not parse with records after it is damage replay cannot get past, and connecting fails.
  */
 export async function replay(file: string, apply: (record: unknown) => void, warn: (message: string) => void): Promise<boolean> {
-  try {
-    await fs.access(file);
-  } catch {
-    return false;
-  }
+  if (!(await fileExists(file))) return false;
   let number = 0;
   let unreadable: number | undefined; // the last line that did not parse, if nothing came after it yet
   for await (const lines of readLines(file)) {
@@ -147,7 +143,8 @@ export class Journal {
   /** The writer, from when something was queued until the queue is empty. */
   private running: Promise<void> | undefined;
   private compactionWanted = false;
-  private failure: Error | undefined;
+  /** Set once a write failed: memory is then ahead of the file, so the store must take no more changes. */
+  failure: Error | undefined;
   private closed = false;
   private fileBytes = 0;
   private snapshotBytes = 0;
@@ -280,5 +277,16 @@ export class Journal {
     const cause = err as Error;
     this.failure = new Error(`the journal ${this.file} could not be written, so the store takes no more changes until it is reopened: ${cause.message}`, { cause });
     for (const batch of [...batches, ...this.queue.splice(0)]) batch.reject(this.failure);
+  }
+}
+
+/** False only when there is no such file: any other error (EIO, EACCES) must not pass for "no data". */
+export async function fileExists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }

@@ -4,22 +4,15 @@
  * for an `_id` wins, `{"$$deleted":true,"_id":…}` drops it, index lines are not documents, and a
  * line that does not parse is skipped (NeDB tolerated a few).
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { entryOf, type EmbeddedState } from './embedded-state';
-import { readLines } from './journal';
+import { fileExists, readLines } from './journal';
 import { isPlausibleId, type ApplicationDoc, type IdempotencyRecord } from './types';
 
 export const NEDB_FILES = ['applications.db', 'idempotency.db'] as const;
 
 type NeDbDocument = Record<string, unknown> & { _id: string };
 
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
-}
 
 async function latestDocuments(file: string, warn: (message: string) => void): Promise<NeDbDocument[]> {
   const byId = new Map<string, NeDbDocument>();
@@ -48,7 +41,7 @@ async function latestDocuments(file: string, warn: (message: string) => void): P
 /** The NeDB files present in `dataDir`. */
 export async function nedbFilesIn(dataDir: string): Promise<string[]> {
   const files = NEDB_FILES.map((name) => path.join(dataDir, name));
-  const present = await Promise.all(files.map(exists));
+  const present = await Promise.all(files.map(fileExists));
   return files.filter((_, i) => present[i]);
 }
 
