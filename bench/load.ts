@@ -11,8 +11,7 @@ export interface AppliedApplication {
   id: string;
   appliedAt: number;
   firstOfferAt?: number;
-  /** By insurer code: when its final `quote` event arrived, and with which status. */
-  /** at: when our client got the final quote; settledAt: the quote's own `at`, when our system had it. */
+  /** By insurer code: when its final `quote` event reached our client (at), its own `at` (when our system had it), its status. */
   finals: Map<string, { at: number; settledAt: number; status: QuoteStatus }>;
 }
 

@@ -160,14 +160,15 @@ function databaseUrl(raw: string | undefined): string | undefined {
   return raw;
 }
 
-function clusterSettings(env: Env): ClusterSettings {
+/** A quote's messages must outlive it, or a dead node's work could not be handed on: deadline + 1 min at least. */
+function clusterSettings(env: Env, quoteDeadlineMs: number): ClusterSettings {
   const ackWaitMs = int(env, 'CLUSTER_ACK_WAIT_MS', 4_000, 500);
   return {
     ackWaitMs,
     heartbeatMs: Math.max(100, Math.floor(ackWaitMs / 4)),
     publishRetryMs: int(env, 'CLUSTER_PUBLISH_RETRY_MS', 5_000, 0),
     maxDeliveries: 1_000,
-    streamMaxAgeMs: int(env, 'CLUSTER_STREAM_MAX_AGE_MS', 3_600_000, 60_000),
+    streamMaxAgeMs: int(env, 'CLUSTER_STREAM_MAX_AGE_MS', Math.max(3_600_000, quoteDeadlineMs + 60_000), quoteDeadlineMs + 60_000),
   };
 }
 
@@ -219,11 +220,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       throttledRetries: 3,
       maxRetryAfterMs: 10_000,
       polling: {
-        adaptive: env.ADAPTIVE_POLLING !== 'false',
+        adaptive: !['0', 'false'].includes(env.ADAPTIVE_POLLING ?? ''),
         lagBudgetMs: int(env, 'POLL_LAG_BUDGET_MS', 250, 1),
       },
     },
-    cluster: clusterSettings(env),
+    cluster: clusterSettings(env, deadline),
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

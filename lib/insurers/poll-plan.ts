@@ -91,7 +91,8 @@ export function nextPollDelay(s: PollSituation, model: ReadinessModel, settings:
   // an insurer whose hint turns exact near readiness tells any poll within its usual hint of the
   // answer when to come back: polls may then be that much further apart for the same lag
   const announces = usual !== undefined && model.exactShare >= ANNOUNCING_SHARE;
-  const stride = settings.lagBudgetMs + (announces ? usual : 0);
+  // only while it says its usual "not yet": a longer hint (an outlier, a back-off) is not an announcement
+  const stride = settings.lagBudgetMs + (announces && s.hintMs === usual ? usual : 0);
   const step = atLeast(Math.max(s.hintMs ?? 0, stride));
   if (s.riskLeft <= 0) return step; // this quote has risked all it may
   const edge = model.lowerEdge(elapsed, s.riskLeft);

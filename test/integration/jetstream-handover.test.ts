@@ -152,10 +152,13 @@ test('a channel\'s stream keeps messages for CLUSTER_STREAM_MAX_AGE_MS: a new on
   const nc = await connect({ servers: `127.0.0.1:${nats.port}` });
   try {
     const jsm = await nc.jetstreamManager();
-    await jsm.streams.add({ name: streamOf(old), subjects: [`osago.${old}`] });
+    await jsm.streams.add({ name: streamOf(old), subjects: [`osago.${old}`], description: 'made by an earlier version', max_msgs: 1_000_000 });
     expect((await jsm.streams.info(streamOf(old))).config.max_age).toBe(0); // no limit: what an earlier version made
     for (const channel of [fresh, old]) await holdingNode(channel, channel, [], { env }).start();
     for (const channel of [fresh, old]) expect((await jsm.streams.info(streamOf(channel))).config.max_age).toBe(120_000 * 1_000_000);
+    // and only the age changed: the old stream's own settings stay
+    const kept = (await jsm.streams.info(streamOf(old))).config;
+    expect([kept.description, kept.max_msgs, kept.subjects]).toEqual(['made by an earlier version', 1_000_000, [`osago.${old}`]]);
     // the default is an hour
     expect(configFor('x').cluster.streamMaxAgeMs).toBe(3_600_000);
   } finally {

@@ -28,8 +28,17 @@ describe('loadConfig', () => {
     ['PARTNER_KEYS', 'nocolon'],
     ['SANDBOX_LATENCY_SCALE', 'fast'],
     ['DISABLED_INSURERS', 'no-such-insurer'],
+    ['POLL_LAG_BUDGET_MS', '0'],
+    ['CLUSTER_STREAM_MAX_AGE_MS', '90000'], // below the deadline (60 s) and a minute
   ])('%s=%s is a clear configuration error', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  test('adaptive polling is on unless ADAPTIVE_POLLING is 0 or false; a stream outlives any quote by a minute', () => {
+    expect(loadConfig({}).insurerCalls.polling).toEqual({ adaptive: true, lagBudgetMs: 250 });
+    for (const off of ['0', 'false']) expect(loadConfig({ ADAPTIVE_POLLING: off }).insurerCalls.polling.adaptive).toBe(false);
+    expect(loadConfig({}).cluster.streamMaxAgeMs).toBe(3_600_000);
+    expect(loadConfig({ QUOTE_DEADLINE_MS: '7200000' }).cluster.streamMaxAgeMs).toBe(7_260_000);
   });
 
   test('SERVICES picks parts', () => {

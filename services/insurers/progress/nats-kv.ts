@@ -3,9 +3,9 @@
  * already need JetStream), file-backed so a NATS restart keeps it, and each key expires with the
  * bucket's TTL, so nothing has to clean up after a quote.
  */
-import { NO_ASYNC_TRACES } from '../../../middlewares/jetstream-channels';
 import { connect, JSONCodec, StorageType, type KV, type NatsConnection } from 'nats';
 import type { Logger } from 'moleculer';
+import { NO_ASYNC_TRACES } from '../../../lib/channels';
 import { progressKey, type QuoteProgress, type QuoteProgressStore } from './types';
 
 const BUCKET = 'osago_quote_progress';
