@@ -110,13 +110,7 @@ async function main(): Promise<void> {
       });
       await res.body.dump();
     }
-    await submitAll(base, 50); // warm the code paths, so the figures below are data, not compiled code
-    const idle = await probe(system, probeFile);
-    const accepted = await submitAll(base, IN_FLIGHT);
-    await new Promise((resolve) => setTimeout(resolve, 3_000)); // every create answered, every loop waiting
-    const inFlight = await probe(system, probeFile);
-    const heapPerApplicationKb = kb((inFlight.heapUsed - idle.heapUsed) / Math.max(1, accepted));
-
+    // the sockets first, on a node with nothing in flight: the quote loops' own churn would blur them
     const beforeSockets = await probe(system, probeFile);
     const sockets = await connectIdle(base, SOCKETS);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -124,6 +118,14 @@ async function main(): Promise<void> {
     sockets.forEach((s) => s.disconnect());
     const rssPerSocketKb = kb((withSockets.rss - beforeSockets.rss) / SOCKETS);
     const heapPerSocketKb = kb((withSockets.heapUsed - beforeSockets.heapUsed) / SOCKETS);
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // the disconnected sockets let go
+
+    await submitAll(base, 50); // warm the code paths, so the figures below are data, not compiled code
+    const idle = await probe(system, probeFile);
+    const accepted = await submitAll(base, IN_FLIGHT);
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // every create answered, every loop waiting
+    const inFlight = await probe(system, probeFile);
+    const heapPerApplicationKb = kb((inFlight.heapUsed - idle.heapUsed) / Math.max(1, accepted));
 
     const figures = { inFlight: accepted, heapPerApplicationKb, sockets: SOCKETS, rssPerSocketKb, heapPerSocketKb, node: process.version };
     console.log(JSON.stringify(figures, null, 2));
