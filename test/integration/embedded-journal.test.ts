@@ -145,7 +145,8 @@ test('compaction keeps the state and shrinks the file, whether asked or as the j
 
 test('compactions in the middle of changes lose none of them', async () => {
   const dir = dataDir();
-  const store = await openStore(dir);
+  // a snapshot piece of one line: every change of the loop below lands while a snapshot is half written
+  const store = await openStore(dir, { snapshotChunkBytes: 1 });
   const codes = ['a', 'b', 'c', 'd'];
   const ids = Array.from({ length: 60 }, (_, i) => `busy-${i}`);
   for (const id of ids) await store.insert(quotingDoc(id, codes));
@@ -159,6 +160,8 @@ test('compactions in the middle of changes lose none of them', async () => {
     for (const code of codes) work.push(store.settleQuote(offer(id, code, i)).then(() => store.completeIfSettled(id, new Date().toISOString())));
     if (i % 10 === 0) work.push(store.expireAll(ids.slice(i, i + 3), new Date().toISOString()));
     if (i % 7 === 0) work.push(store.remove(ids[i + 1]), store.insert(quotingDoc(`late-${i}`, codes)));
+    // the same id removed and inserted again while snapshots run: the later insert must win on replay
+    if (i % 9 === 0) work.push(store.remove(`late-${i - 9}`).then(() => store.insert(quotingDoc(`late-${i - 9}`, codes))));
     await new Promise((resolve) => setTimeout(resolve, 1)); // the changes spread over time, many while a snapshot is written
   }
   await Promise.all(work);

@@ -39,6 +39,8 @@ export interface EmbeddedOptions {
   /** A torn last line skipped, NeDB files found next to the journal; by default a process warning. */
   warn?: (message: string) => void;
   compactionSlackBytes?: number;
+  /** Tests: a small piece size puts changes between every few snapshot lines. */
+  snapshotChunkBytes?: number;
 }
 
 const processWarning = (message: string) => process.emitWarning(message, 'EmbeddedStoreWarning');
@@ -71,7 +73,10 @@ export class EmbeddedStore implements ApplicationStore {
     } else {
       imported = await importNeDb(this.dataDir, state, this.warn);
     }
-    const journal = new Journal(file, () => state.snapshot(), { slackBytes: this.options.compactionSlackBytes ?? COMPACTION_SLACK_BYTES });
+    const journal = new Journal(file, () => state.snapshot(), {
+      slackBytes: this.options.compactionSlackBytes ?? COMPACTION_SLACK_BYTES,
+      snapshotChunkBytes: this.options.snapshotChunkBytes,
+    });
     await journal.open();
     try {
       // only once the journal holds their data (a crash before this leaves them, with a warning)

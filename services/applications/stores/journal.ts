@@ -33,6 +33,8 @@ export interface JournalSettings {
    * Each compaction rewrites at most as much as was appended since the last one.
    */
   slackBytes: number;
+  /** The snapshot is written in pieces this large, changes going on between them. */
+  snapshotChunkBytes?: number;
 }
 
 /** The owner's live state as record lines, read lazily while the snapshot is written (see compactNow). */
@@ -255,7 +257,7 @@ export class Journal {
       for (const line of this.snapshot()) {
         chunk.push(line);
         chunkBytes += line.length + 1;
-        if (chunkBytes < SNAPSHOT_CHUNK_BYTES) continue;
+        if (chunkBytes < (this.settings.snapshotChunkBytes ?? SNAPSHOT_CHUNK_BYTES)) continue;
         bytes += await writeAll(out, `${chunk.join('\n')}\n`);
         chunk = [];
         chunkBytes = 0;
