@@ -7,6 +7,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { LOCK_FILE } from '../../services/applications/stores/owner-lock';
 import { createEmbeddedStore, JOURNAL_FILE, type EmbeddedOptions, type EmbeddedStore } from '../../services/applications/stores/embedded';
 import type { ApplicationDoc } from '../../services/applications/stores/types';
 import { offer, quotingDoc } from './storage-engines';
@@ -27,6 +29,9 @@ async function openStore(dir: string, options: EmbeddedOptions = {}): Promise<Em
   await store.connect();
   return store;
 }
+
+/** A store that will be left open as a killed process leaves it: the next store on its files must not find it holding them. */
+const KILLED: EmbeddedOptions = { unlocked: true };
 
 const journalOf = (dir: string) => path.join(dir, JOURNAL_FILE);
 const journalBytes = (dir: string) => fs.statSync(journalOf(dir)).size;
@@ -80,7 +85,7 @@ test('the state survives a close and a reopen', async () => {
 
 test('a store never closed (the process killed) leaves every change it acknowledged on file', async () => {
   const dir = dataDir();
-  const killed = await openStore(dir);
+  const killed = await openStore(dir, KILLED);
   const { ids, keys } = await fill(killed);
   expect(await killed.settleQuote(offer('quoting', 'beta', 7))).toBe(true);
   expect(records(dir).at(-1)).toMatchObject({ op: 'settle', id: 'quoting' }); // on file the moment it is acknowledged
@@ -146,7 +151,7 @@ test('compaction keeps the state and shrinks the file, whether asked or as the j
 test('compactions in the middle of changes lose none of them', async () => {
   const dir = dataDir();
   // a snapshot piece of one line: every change of the loop below lands while a snapshot is half written
-  const store = await openStore(dir, { snapshotChunkBytes: 1 });
+  const store = await openStore(dir, { ...KILLED, snapshotChunkBytes: 1 });
   const codes = ['a', 'b', 'c', 'd'];
   const ids = Array.from({ length: 60 }, (_, i) => `busy-${i}`);
   for (const id of ids) await store.insert(quotingDoc(id, codes));
@@ -278,7 +283,7 @@ test('what the store hands out or is handed is a copy: changing it changes nothi
 
 test('a burst of answers for one application: each quote changes once, the application completes once, once on file', async () => {
   const dir = dataDir();
-  const store = await openStore(dir);
+  const store = await openStore(dir, KILLED);
   const codes = Array.from({ length: 10 }, (_, i) => `c${i}`);
   await store.insert(quotingDoc('burst', codes));
   const copies = 8; // every answer delivered eight times, in one tick
@@ -298,7 +303,7 @@ test('a burst of answers for one application: each quote changes once, the appli
 
 test('after a write fails the store takes no more changes: memory never runs ahead of the file', async () => {
   const dir = dataDir();
-  const store = await openStore(dir);
+  const store = await openStore(dir, KILLED);
   const codes = ['sever-shield', 'lastochka'];
   const kept = quotingDoc(crypto.randomUUID(), codes);
   expect(await store.insert(kept)).toBe(true);
@@ -317,4 +322,21 @@ test('after a write fails the store takes no more changes: memory never runs ahe
   const reopened = await openStore(dir);
   expect((await reopened.find(kept.id))?.quotes[code].status).toBe('pending');
   expect(await reopened.find(lost.id)).toBeUndefined();
+});
+
+test('one owner per DATA_DIR: a second store is refused while the first holds it, a dead holder\'s lock is taken over', async () => {
+  const dir = dataDir();
+  const first = await openStore(dir);
+  await expect(openStore(dir)).rejects.toThrow(/DATA_DIR .* is in use by another store of this process/);
+  // another live process holding it (this test's parent stands for one)
+  await first.close();
+  fs.writeFileSync(path.join(dir, LOCK_FILE), String(process.ppid));
+  await expect(openStore(dir)).rejects.toThrow(new RegExp(`in use by process ${process.ppid}`));
+  // a holder that died (a kill leaves its lock behind): taken over
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  fs.writeFileSync(path.join(dir, LOCK_FILE), gone.stdout);
+  const next = await openStore(dir);
+  expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe(String(process.pid));
+  await next.close();
+  expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
 });

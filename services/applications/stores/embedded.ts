@@ -19,6 +19,7 @@ import type { Quote } from '../../../lib/quotes/types';
 import { docOf, EmbeddedState, entryOf, lines, type Entry } from './embedded-state';
 import { Journal, replay } from './journal';
 import { importNeDb, nedbFilesIn } from './nedb-import';
+import { lockDataDir } from './owner-lock';
 import {
   isPlausibleId,
   type ApplicationDoc,
@@ -41,6 +42,11 @@ export interface EmbeddedOptions {
   compactionSlackBytes?: number;
   /** Tests: a small piece size puts changes between every few snapshot lines. */
   snapshotChunkBytes?: number;
+  /**
+   * Tests that stand for a killed process in one process (a store left open, then a new one on the
+   * same files) skip the owner lock (owner-lock.ts); a node always takes it.
+   */
+  unlocked?: boolean;
 }
 
 const processWarning = (message: string) => process.emitWarning(message, 'EmbeddedStoreWarning');
@@ -53,6 +59,7 @@ export class EmbeddedStore implements ApplicationStore {
   };
   private state = new EmbeddedState();
   private journal: Journal | undefined;
+  private unlock: (() => Promise<void>) | undefined;
   private readonly warn: (message: string) => void;
 
   constructor(
@@ -63,7 +70,19 @@ export class EmbeddedStore implements ApplicationStore {
   }
 
   async connect(): Promise<void> {
+    if (this.journal) throw new Error(`the embedded store in ${this.dataDir} is already connected`);
     await fs.mkdir(this.dataDir, { recursive: true });
+    const unlock = this.options.unlocked ? async () => undefined : await lockDataDir(this.dataDir);
+    try {
+      await this.load();
+    } catch (err) {
+      await unlock();
+      throw err;
+    }
+    this.unlock = unlock;
+  }
+
+  private async load(): Promise<void> {
     const state = new EmbeddedState();
     const file = path.join(this.dataDir, JOURNAL_FILE);
     let imported: string[] = [];
@@ -91,8 +110,11 @@ export class EmbeddedStore implements ApplicationStore {
 
   async close(): Promise<void> {
     const journal = this.journal;
+    const unlock = this.unlock;
     this.journal = undefined;
+    this.unlock = undefined;
     await journal?.close();
+    await unlock?.();
   }
 
   /** Rewrites the journal as a snapshot now (it also happens by itself as the journal grows). */
