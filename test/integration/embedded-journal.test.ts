@@ -244,6 +244,16 @@ test('the NeDB files are imported once, as NeDB read them, then renamed', async 
   expect(fs.existsSync(path.join(dir, 'applications.db'))).toBe(true);
 });
 
+test('a NeDB file with more than a tenth of it unreadable is not imported (NeDB refused it too), and stays where it was', async () => {
+  const dir = dataDir();
+  const good = quotingDoc('nedb-good', ['alpha']);
+  const { id, ...rest } = good;
+  const lines = [JSON.stringify({ ...rest, _id: id, pending: 1 }), ...Array.from({ length: 3 }, () => '\u00ff\u00fe{garbage'), '{"_id":"x"}'];
+  fs.writeFileSync(path.join(dir, 'applications.db'), lines.join('\n'));
+  await expect(openStore(dir)).rejects.toThrow(/3 of 5 lines are not JSON; not imported/);
+  expect(fs.readdirSync(dir).sort()).toEqual(['applications.db']);
+});
+
 test('unknown or malformed ids are not found and write nothing', async () => {
   const dir = dataDir();
   const store = await openStore(dir);

@@ -14,17 +14,25 @@ export const NEDB_FILES = ['applications.db', 'idempotency.db'] as const;
 type NeDbDocument = Record<string, unknown> & { _id: string };
 
 
+/** NeDB's own corruptAlertThreshold. */
+const UNREADABLE_SHARE = 0.1;
+
 async function latestDocuments(file: string, warn: (message: string) => void): Promise<NeDbDocument[]> {
   const byId = new Map<string, NeDbDocument>();
   let unreadable = 0;
+  let read = 0;
+  let tornLast = false; // the last line a write the process did not finish: not damage
   for await (const lines of readLines(file)) {
     for (const line of lines) {
       if (line.trim() === '') continue;
+      read++;
       let doc: unknown;
       try {
         doc = JSON.parse(line);
+        tornLast = false;
       } catch {
         unreadable++;
+        tornLast = true;
         continue;
       }
       if (typeof doc !== 'object' || doc === null) continue;
@@ -34,6 +42,9 @@ async function latestDocuments(file: string, warn: (message: string) => void): P
       else byId.set(id, doc as NeDbDocument);
     }
   }
+  // NeDB itself refused a file with more than a tenth of it unreadable: that is a damaged or
+  // wrongly encoded file, and importing what little parses would rename it out of the way for good
+  if (unreadable - (tornLast ? 1 : 0) > UNREADABLE_SHARE * read) throw new Error(`${file}: ${unreadable} of ${read} lines are not JSON; not imported (repair it, or move it away to start empty)`);
   if (unreadable > 0) warn(`${file}: skipped ${unreadable} line(s) that are not JSON`);
   return [...byId.values()];
 }
