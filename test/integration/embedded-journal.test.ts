@@ -95,6 +95,18 @@ test('a store never closed (the process killed) leaves every change it acknowled
   expect(await everything(restarted, ids, keys)).toEqual(before);
 });
 
+test('an expiry record of an earlier version (it named the quotes it timed out) replays as it did', async () => {
+  const dir = dataDir();
+  const first = await openStore(dir);
+  const doc = quotingDoc(crypto.randomUUID(), ['alpha', 'beta'], { deadlineMs: 5_000 });
+  await first.insert(doc);
+  await first.settleQuote(offer(doc.id, 'alpha', 100));
+  await first.close();
+  fs.appendFileSync(journalOf(dir), `${JSON.stringify({ op: 'expire', ids: [doc.id], codes: ['beta'], at: '2026-12-01T00:00:00.000Z' })}\n`);
+  const found = await (await openStore(dir)).find(doc.id);
+  expect([found?.status, found?.completedAt, found?.quotes.alpha.status, found?.quotes.beta.status]).toEqual(['completed', '2026-12-01T00:00:00.000Z', 'offer', 'timeout']);
+});
+
 test('a torn last line is skipped with a warning; a damaged line with records after it stops the start', async () => {
   const dir = dataDir();
   const first = await openStore(dir);

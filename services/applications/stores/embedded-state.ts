@@ -81,7 +81,7 @@ export const lines = {
     `"body":${entry.body},"quotes":${quotesJson(entry)}}`,
   settle: (id: string, quoteJson: string) => `{"op":"settle","id":${JSON.stringify(id)},"quote":${quoteJson}}`,
   complete: (id: string, at: string) => JSON.stringify({ op: 'complete', id, at }),
-  expire: (ids: readonly string[], codes: readonly string[], at: string) => JSON.stringify({ op: 'expire', ids, codes, at }),
+  expire: (ids: readonly string[], at: string) => JSON.stringify({ op: 'expire', ids, at }),
   remove: (id: string) => JSON.stringify({ op: 'remove', id }),
   key: (recordJson: string) => `{"op":"key","record":${recordJson}}`,
   unkey: (id: string) => JSON.stringify({ op: 'unkey', id }),
@@ -91,7 +91,8 @@ type JournalRecord =
   | { op: 'insert'; status: ApplicationDoc['status']; completedAt?: string; body: Omit<ApplicationDoc, 'status' | 'completedAt' | 'quotes'>; quotes: Record<string, Quote> }
   | { op: 'settle'; id: string; quote: Quote }
   | { op: 'complete'; id: string; at: string }
-  | { op: 'expire'; ids: string[]; codes: string[]; at: string }
+  // `codes`: journals written before 2026-12-02 name the quotes timed out; replay in order finds the same pending
+  | { op: 'expire'; ids: string[]; codes?: string[]; at: string }
   | { op: 'remove'; id: string }
   | { op: 'key'; record: { id: string } }
   | { op: 'unkey'; id: string };
@@ -137,11 +138,12 @@ export class EmbeddedState {
     this.quoting.delete(entry);
   }
 
-  /** Times out those of `codes` still pending, completes, and answers the quotes it timed out. */
-  expire(entry: Entry, codes: readonly string[], at: string): Quote[] {
+  /** Times out the quotes still pending (by code), completes, and answers the quotes it timed out. */
+  expire(entry: Entry, at: string): Quote[] {
+    if (entry.status !== 'quoting') return [];
     const timedOut: Quote[] = [];
-    for (const code of codes) {
-      const pending = entry.pending.has(code) ? entry.quotes.get(code) : undefined;
+    for (const code of [...entry.pending].sort()) {
+      const pending = entry.quotes.get(code);
       if (pending === undefined) continue;
       const quote = timedOutQuote(JSON.parse(pending) as Quote, at);
       this.settle(entry, code, JSON.stringify(quote));
@@ -207,7 +209,7 @@ export class EmbeddedState {
       case 'expire':
         for (const id of record.ids) {
           const entry = this.applications.get(id);
-          if (entry) this.expire(entry, record.codes, record.at);
+          if (entry) this.expire(entry, record.at);
         }
         return;
       case 'remove':

@@ -170,23 +170,16 @@ export class EmbeddedStore implements ApplicationStore {
     return expired;
   }
 
-  /** All in one step, one record for each set of insurers still pending: one write for a sweep. */
+  /** All in one step and one record: one write for a sweep. */
   async expireAll(ids: readonly string[], at: string): Promise<Expired[]> {
     const journal = this.writer();
     const results = new Map<string, Expired>();
-    const groups = new Map<string, { codes: string[]; ids: string[] }>();
     for (const id of ids) {
       const entry = this.entry(id);
-      if (entry?.status !== 'quoting') continue;
-      const codes = [...entry.pending].sort();
-      const timedOut = this.state.expire(entry, codes, at);
-      results.set(id, { timedOut, completed: docOf(entry) });
-      const key = JSON.stringify(codes);
-      const group = groups.get(key);
-      if (group) group.ids.push(id);
-      else groups.set(key, { codes, ids: [id] });
+      if (entry?.status !== 'quoting') continue; // an id given twice: expired the first time
+      results.set(id, { timedOut: this.state.expire(entry, at), completed: docOf(entry) });
     }
-    await Promise.all([...groups.values()].map((group) => journal.append(lines.expire(group.ids, group.codes, at))));
+    if (results.size > 0) await journal.append(lines.expire([...results.keys()], at));
     return ids.map((id) => results.get(id) ?? { timedOut: [] });
   }
 
