@@ -79,7 +79,7 @@ const NO_RISK = 1e-9;
 export function nextPollDelay(s: PollSituation, model: ReadinessModel, settings: PollPlanSettings): PollDecision {
   const schedule = settings.fallbackScheduleMs;
   const atLeast = (ms: number): PollDecision => ({ waitMs: Math.max(ms, settings.minSpacingMs, 0), risk: 0 });
-  const plain = atLeast(s.hintMs ?? schedule[Math.min(s.attempt, schedule.length - 1)] ?? settings.lagBudgetMs);
+  const plain = atLeast(s.hintMs ?? schedule[Math.min(s.attempt, schedule.length - 1)]);
   if (s.firstPoll && s.hintMs !== undefined) return atLeast(s.hintMs);
   if (s.exploring || s.elapsedMs === undefined) return plain;
   const usual = model.usualHintMs;

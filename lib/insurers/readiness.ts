@@ -162,13 +162,7 @@ export class ReadinessModel {
 
   private insert(x: number, jump: number, slope: number): void {
     const n = this.breakpoints;
-    let at = 0;
-    let hi = n;
-    while (at < hi) {
-      const mid = (at + hi) >> 1;
-      if (this.bx[mid] <= x) at = mid + 1;
-      else hi = mid;
-    }
+    const at = firstIndex(this.bx, n, (v) => v > x); // after its equals: insertion order kept
     this.bx.copyWithin(at + 1, at, n);
     this.bJump.copyWithin(at + 1, at, n);
     this.bSlope.copyWithin(at + 1, at, n);
@@ -181,14 +175,7 @@ export class ReadinessModel {
   /** Equal breakpoints are interchangeable: any one that matches will do. */
   private remove(x: number, jump: number, slope: number): void {
     const n = this.breakpoints;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.bx[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < n && this.bx[i] === x; i++) {
+    for (let i = firstIndex(this.bx, n, (v) => v >= x); i < n && this.bx[i] === x; i++) {
       if (this.bJump[i] !== jump || this.bSlope[i] !== slope) continue;
       this.bx.copyWithin(i, i + 1, n);
       this.bJump.copyWithin(i, i + 1, n);
@@ -226,14 +213,19 @@ export class ReadinessModel {
   }
 }
 
-/** Index of the last of xs[0..last] not above `x`; xs ascending, xs[0] not above `x`. */
-function lastAtOrBelow(xs: Float64Array, last: number, x: number): number {
+/** The first index below `n` whose value passes `test` (`n` if none); `test` must hold from some index on. */
+function firstIndex(xs: Float64Array, n: number, test: (value: number) => boolean): number {
   let lo = 0;
-  let hi = last;
+  let hi = n;
   while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (xs[mid] <= x) lo = mid;
-    else hi = mid - 1;
+    const mid = (lo + hi) >> 1;
+    if (test(xs[mid])) hi = mid;
+    else lo = mid + 1;
   }
   return lo;
+}
+
+/** Index of the last of xs[0..last] not above `x`; xs ascending, xs[0] not above `x`. */
+function lastAtOrBelow(xs: Float64Array, last: number, x: number): number {
+  return Math.max(0, firstIndex(xs, last + 1, (v) => v > x) - 1);
 }
