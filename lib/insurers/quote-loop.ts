@@ -36,8 +36,8 @@ export interface QuoteLoopDeps {
   deadlineMs: number; // epoch ms
   resume?: ResumePoint;
   submit(): Promise<CreateOutcome>;
-  /** Called once the insurer accepted or declined our create, before anything else happens. */
-  created?(outcome: CreateOutcome, nextPollAtMs: number | undefined): Promise<void> | void;
+  /** Called once the insurer accepted or declined our create (at `createdAtMs`), before anything else happens. */
+  created?(outcome: CreateOutcome, nextPollAtMs: number | undefined, createdAtMs: number): Promise<void> | void;
   /** Before each call: 0 to go now, or how long to wait (a cluster-wide pause after a 429, the outbound rate). */
   admission?(): Promise<number> | number;
   poll(externalId: string): Promise<PollOutcome>;
@@ -154,8 +154,8 @@ export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSetti
     const created = await step(deps.submit, true);
     if (!created.ok) return created.outcome;
     const createdAtMs = deps.now();
-    const firstPollAt = created.value.kind === 'accepted' ? deps.now() + (created.value.retryAfterMs ?? scheduled(0)) : undefined;
-    await deps.created?.(created.value, firstPollAt);
+    const firstPollAt = created.value.kind === 'accepted' ? createdAtMs + (created.value.retryAfterMs ?? scheduled(0)) : undefined;
+    await deps.created?.(created.value, firstPollAt, createdAtMs);
     if (created.value.kind === 'declined') return { status: 'declined', reason: created.value.reason };
     externalId = created.value.externalId;
     hint = created.value.retryAfterMs;

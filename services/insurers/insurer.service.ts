@@ -64,8 +64,8 @@ function nodesRunning(svc: InsurerService): number {
   return Math.max(1, new Set(list.filter((s) => s.name === svc.name).map((s) => s.nodeID)).size);
 }
 
-function progressFromCreate(outcome: CreateOutcome, nextPollAtMs: number | undefined, node: string): QuoteProgress {
-  const createdAtMs = Date.now();
+/** `createdAtMs` as the quote loop took it: a resumed quote's planner counts from the same moment. */
+function progressFromCreate(outcome: CreateOutcome, nextPollAtMs: number | undefined, createdAtMs: number, node: string): QuoteProgress {
   return outcome.kind === 'accepted'
     ? { stage: 'accepted', externalId: outcome.externalId, nextPollAtMs, createdAtMs, node }
     : { stage: 'declined', reason: outcome.reason, createdAtMs, node };
@@ -89,8 +89,8 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
         deadlineMs: request.deadlineMs,
         resume,
         submit: () => svc.broker.call<CreateOutcome, SubmitParams>(`${name}.submit`, { applicationId: request.applicationId, application: request.application, deadlineMs: request.deadlineMs }),
-        created: (created, nextPollAtMs) =>
-          insurer.progress.write(request.applicationId, definition.code, progressFromCreate(created, nextPollAtMs, svc.broker.nodeID), request.deadlineMs),
+        created: (created, nextPollAtMs, createdAtMs) =>
+          insurer.progress.write(request.applicationId, definition.code, progressFromCreate(created, nextPollAtMs, createdAtMs, svc.broker.nodeID), request.deadlineMs),
         poll: (externalId) => svc.broker.call<PollOutcome, { externalId: string; deadlineMs: number }>(`${name}.poll`, { externalId, deadlineMs: request.deadlineMs }),
         admission: () => insurer.admission.next(),
         circuitOpen: () => insurer.circuit.createRefused,
