@@ -15,9 +15,14 @@ export class ExpiryTimers {
   /** Does nothing for an id that already has its timer. */
   at(id: string, deadlineMs: number): void {
     if (this.timers.has(id)) return;
+    this.arm(id, deadlineMs);
+  }
+
+  /** A timer can fire a millisecond before Date.now() reaches its time (libuv counts whole ms on its own clock): then wait out the rest. */
+  private arm(id: string, deadlineMs: number): void {
     this.timers.set(
       id,
-      setTimeout(() => this.due(id), Math.max(0, deadlineMs - Date.now())),
+      setTimeout(() => (Date.now() < deadlineMs ? this.arm(id, deadlineMs) : this.due(id)), Math.max(0, deadlineMs - Date.now())),
     );
   }
 

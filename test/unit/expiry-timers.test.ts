@@ -42,6 +42,15 @@ describe('ExpiryTimers', () => {
     expect(batches).toEqual([['a', 'b', 'c'], ['later']]);
   });
 
+  test('a timer that fires while the clock still reads a millisecond before the deadline waits out the rest', async () => {
+    timers.at('early', 1_000_500);
+    jest.setSystemTime(Date.now() - 1); // the wall clock one ms behind the timer's: it fires at 1_000_499
+    await advance(500);
+    expect([Date.now(), batches]).toEqual([1_000_499, []]);
+    await advance(1);
+    expect([Date.now(), batches]).toEqual([1_000_500, [['early']]]);
+  });
+
   test('an id already waiting is not timed twice; once its batch is done it can be timed again', async () => {
     timers.at('a', 1_000_100);
     timers.at('a', 1_000_050);
