@@ -1,8 +1,8 @@
 /** Broker options derived from the typed config; the insurer call policy comes from lib/insurers/call-policy.ts. */
-import crypto from 'node:crypto';
 import type { BrokerOptions, ServiceBroker } from 'moleculer';
 import { Middleware as ChannelsMiddleware } from '@moleculer/channels';
 import type { AppConfig } from './lib/config';
+import { pooledRandomIds } from './lib/context-ids';
 import { breakerOptions } from './lib/insurers/call-policy';
 import { JetStreamChannels } from './middlewares/jetstream-channels';
 import { NatsTransporter } from './middlewares/nats-transporter';
@@ -37,10 +37,7 @@ export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOption
     transporter: transporterOptions(config),
     logLevel: config.logLevel as BrokerOptions['logLevel'],
     logger: { type: 'Console', options: { formatter: 'short', colors: process.stdout.isTTY } },
-    // Moleculer's own ids (and crypto.randomUUID) are built by concatenating pieces, which V8 keeps as
-    // a tree of string objects (~0.5 KB) for as long as the context lives, and a quote's context lives
-    // for its whole quote; a buffer's hex is one flat string
-    uidGenerator: () => crypto.randomBytes(16).toString('hex'),
+    uidGenerator: pooledRandomIds(), // flat strings, cheaply (lib/context-ids.ts)
     requestTimeout: 10_000,
     // a node that died is dropped from the registry after 5 s, not Moleculer's default 30 s: until then
     // calls are still balanced to it and time out
