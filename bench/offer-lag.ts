@@ -28,6 +28,8 @@ export interface OfferFigures {
   pollsPerPolledQuote: number;
   firstOfferP50Ms: number;
   firstOfferP99Ms: number;
+  /** Per insurer: polls per quote and offer lag p50/p99, to tell which insurer costs what. */
+  byInsurer: Record<string, { pollsPerQuote: number; lagP50Ms: number; lagP99Ms: number }>;
 }
 
 const FETCH_CONCURRENCY = 8;
@@ -46,6 +48,7 @@ export async function offerFigures(sandboxBase: string, applications: AppliedApp
   let polls = 0;
   let polledQuotes = 0;
   let next = 0;
+  const perInsurer = new Map<string, { quotes: number; polls: number; lags: number[] }>();
   const readRecords = async () => {
     while (next < applications.length) {
       const app = applications[next++];
@@ -53,10 +56,15 @@ export async function offerFigures(sandboxBase: string, applications: AppliedApp
       for (const record of (await response.json()) as SandboxQuoteRecord[]) {
         quotes += 1;
         polls += record.polls;
+        const mine = perInsurer.get(record.insurer) ?? { quotes: 0, polls: 0, lags: [] };
+        perInsurer.set(record.insurer, mine);
+        mine.quotes += 1;
+        mine.polls += record.polls;
         if (record.polls > 0) polledQuotes += 1;
         const received = app.finals.get(record.insurer);
         if (record.outcome === 'offer' && received?.status === 'offer') {
           lags.push(received.at - Date.parse(record.readyAt));
+          mine.lags.push(received.at - Date.parse(record.readyAt));
           pollLags.push(received.settledAt - Date.parse(record.readyAt));
           deliveryLags.push(received.at - received.settledAt);
         }
@@ -81,5 +89,9 @@ export async function offerFigures(sandboxBase: string, applications: AppliedApp
     pollsPerPolledQuote: +(polls / Math.max(1, polledQuotes)).toFixed(2),
     firstOfferP50Ms: percentile(toFirstOffer, 0.5) ?? NaN,
     firstOfferP99Ms: percentile(toFirstOffer, 0.99) ?? NaN,
+    byInsurer: Object.fromEntries([...perInsurer].sort(([a], [b]) => a.localeCompare(b)).map(([code, f]) => {
+      f.lags.sort((a, b) => a - b);
+      return [code, { pollsPerQuote: +(f.polls / f.quotes).toFixed(2), lagP50Ms: percentile(f.lags, 0.5) ?? NaN, lagP99Ms: percentile(f.lags, 0.99) ?? NaN }];
+    })),
   };
 }

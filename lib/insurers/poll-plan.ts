@@ -2,12 +2,15 @@
  * When to poll an insurer again, from what it said and what it usually does. Framework-free: the
  * clock is the caller's (every time here is a number it passes in) and so is the random source.
  *
- * The first poll comes at the insurer's hint. A hint shorter than the insurer's usual one is the
- * insurer saying exactly when, and is followed as given. Otherwise the stretch where an answer is
- * improbable is skipped (a jump to the learned lower edge of readiness), and inside the likely
- * window polls come every max(hint, lag budget, min spacing): a hint is the insurer's Retry-After,
- * never to be undercut. Where the model knows nothing, plain hints (or the fallback schedule)
- * rule, and so they do for a share of quotes, so the model still sees readiness move earlier.
+ * A hint is the insurer's Retry-After, never to be undercut, and one shorter than the insurer's
+ * usual hint is the insurer saying exactly when: it is followed as given. Otherwise the stretch
+ * where an answer is improbable is skipped (a jump to the learned lower edge of readiness), and
+ * inside the likely window polls come every max(hint, lag budget, min spacing). The first poll
+ * comes at the create's hint unless the model holds everything before the edge improbable: a
+ * poll there is almost surely "not yet", a call spent on every quote for nothing (most insurers'
+ * usual hint is far shorter than their quickest answer). Where the model knows nothing, plain
+ * hints (or the fallback schedule) rule, and so they do for a share of quotes, so the model still
+ * sees readiness move earlier.
  *
  * Each quote may risk only `edgeQuantile` in all that a jump overshoots its answer: a jump spends
  * the chance it skips. So a quote jumps once to the lower edge and then steps, and later jumps
@@ -42,7 +45,7 @@ export const DEFAULT_POLL_PLAN: Readonly<PollPlanSettings> = Object.freeze({
   fallbackScheduleMs: Object.freeze([500, 1_000, 2_000, 3_000, 5_000]),
   minSamples: 20,
   explorationShare: 0.05,
-  edgeQuantile: 0.02,
+  edgeQuantile: 0.01, // the answers a jump may find late: well inside the 1 % a p99 lag allows, with the transient faults
   windowSize: DEFAULT_READINESS_WINDOW,
   hintWindow: DEFAULT_HINT_WINDOW,
 });
@@ -69,8 +72,21 @@ export interface PollDecision {
   risk: number;
 }
 
-/** From this share of answers announced by a short hint on, an insurer is taken to announce its answers. */
-const ANNOUNCING_SHARE = 0.5;
+/**
+ * An insurer is taken to announce its answers once at least this part of the share it would show
+ * if it did is announced by a short hint. Polled a usual hint plus the lag budget apart, an
+ * announcing insurer's answer falls within a usual hint of a poll in about usual / (usual + budget)
+ * of quotes: a short usual hint is seldom seen announcing, and a fixed share would miss it (a 50 ms
+ * hint under a 250 ms budget shows 17 %). One that never announces shows none at all.
+ */
+const ANNOUNCING_PART = 0.5;
+
+function announcesAnswers(model: ReadinessModel, usual: number | undefined, lagBudgetMs: number): usual is number {
+  return usual !== undefined && usual > 0 && model.exactShare >= ANNOUNCING_PART * (usual / (usual + lagBudgetMs));
+}
+
+/** How far short of the edge a jump lands at an announcing insurer, in usual hints (or lag budgets, if shorter). */
+const ANNOUNCED_LANDING_SHARE = 0.25;
 
 /** The model's distribution reaches 1 only up to rounding. */
 const NO_RISK = 1e-9;
@@ -80,27 +96,29 @@ export function nextPollDelay(s: PollSituation, model: ReadinessModel, settings:
   const schedule = settings.fallbackScheduleMs;
   const atLeast = (ms: number): PollDecision => ({ waitMs: Math.max(ms, settings.minSpacingMs, 0), risk: 0 });
   const plain = atLeast(s.hintMs ?? schedule[Math.min(s.attempt, schedule.length - 1)]);
-  if (s.firstPoll && s.hintMs !== undefined) return atLeast(s.hintMs);
   if (s.exploring || s.elapsedMs === undefined) return plain;
   const usual = model.usualHintMs;
   if (s.hintMs !== undefined && usual !== undefined && s.hintMs < usual) return atLeast(s.hintMs);
   if (model.samples < settings.minSamples) return plain;
-  const elapsed = s.elapsedMs;
-  const before = model.cdf(elapsed);
-  if (before >= 1 - NO_RISK) return plain; // later than any answer in the window: the model cannot say
   // an insurer whose hint turns exact near readiness tells any poll within its usual hint of the
   // answer when to come back: polls may then be that much further apart for the same lag
-  const announces = usual !== undefined && model.exactShare >= ANNOUNCING_SHARE;
+  const announces = announcesAnswers(model, usual, settings.lagBudgetMs);
   // only while it says its usual "not yet": a longer hint (an outlier, a back-off) is not an announcement
   const stride = settings.lagBudgetMs + (announces && s.hintMs === usual ? usual : 0);
-  const step = atLeast(Math.max(s.hintMs ?? 0, stride));
+  // with no jump to make, the first poll keeps to the create's hint: no stride has begun yet
+  const step = s.firstPoll && s.hintMs !== undefined ? plain : atLeast(Math.max(s.hintMs ?? 0, stride));
+  const elapsed = s.elapsedMs;
+  const before = model.cdf(elapsed);
+  // later than any answer in the window: no stretch can be called empty, and the answer may come any moment
+  if (before >= 1 - NO_RISK) return step;
   if (s.riskLeft <= 0) return step; // this quote has risked all it may
   const edge = model.lowerEdge(elapsed, s.riskLeft);
   if (edge === undefined) return step; // too few answers this late to call any stretch empty
   // land short of the edge: an answer seen becoming ready is an exact observation, one found
-  // ready is only "by then", and a fixed readiness would otherwise always be found ready; an
-  // insurer that announces its answers is seen becoming ready from a usual hint before
-  const land = edge - (announces ? Math.min(usual, settings.lagBudgetMs) : settings.lagBudgetMs);
+  // ready is only "by then", and a fixed readiness would otherwise always be found ready. An
+  // insurer that announces its answers tells a poll anywhere within its usual hint before, so a
+  // little short will do: every millisecond nearer the edge is one less to step through after it
+  const land = edge - (announces ? Math.min(usual, settings.lagBudgetMs) * ANNOUNCED_LANDING_SHARE : settings.lagBudgetMs);
   if (land - elapsed <= step.waitMs) return step;
   const risk = Math.max(0, (model.cdf(land) - before) / (1 - before));
   return { waitMs: land - elapsed, risk };

@@ -77,7 +77,7 @@ describe('ReadinessModel', () => {
 });
 
 describe('nextPollDelay: the rules', () => {
-  const settings: PollPlanSettings = { ...DEFAULT_POLL_PLAN, minSamples: 10 };
+  const settings: PollPlanSettings = { ...DEFAULT_POLL_PLAN, minSamples: 10, edgeQuantile: 0.02 };
   /** Readiness spread evenly over [fromMs, toMs], learned from 100 tight intervals; a 3 s usual hint. */
   const trained = (fromMs = 15_000, toMs = 40_000) => {
     const m = new ReadinessModel();
@@ -97,8 +97,18 @@ describe('nextPollDelay: the rules', () => {
   });
   const wait = (s: Partial<PollSituation>, m = trained(), more: Partial<PollPlanSettings> = {}) => nextPollDelay(at(s), m, { ...settings, ...more }).waitMs;
 
-  it('the first poll comes at the hint, whatever the model says', () => {
-    expect(wait({ elapsedMs: 0, attempt: 0, firstPoll: true })).toBe(3_000);
+  it('the first poll skips the improbable stretch too once the model is trusted, never coming before the hint', () => {
+    const first = { elapsedMs: 0, attempt: 0, firstPoll: true };
+    expect(wait(first)).toBeCloseTo(15_500 - 250, 6);
+    expect(wait(first, trained(1_000, 5_000))).toBe(3_000); // the edge (1.08 s) lies inside the hint
+  });
+
+  it('otherwise the first poll comes at the hint', () => {
+    const first = { elapsedMs: 0, attempt: 0, firstPoll: true };
+    expect(wait(first, new ReadinessModel())).toBe(3_000); // nothing learned
+    expect(wait({ ...first, exploring: true })).toBe(3_000);
+    expect(wait({ ...first, elapsedMs: 30_000 })).toBe(3_000); // inside the window: no stride has begun
+    expect(wait({ ...first, elapsedMs: 30_000, hintMs: 40 })).toBe(40);
   });
 
   it('skips the stretch where an answer is improbable, landing a lag budget short of the lower edge', () => {
@@ -119,12 +129,12 @@ describe('nextPollDelay: the rules', () => {
     expect(wait({ hintMs: 40 }, trained(), { minSpacingMs: 100 })).toBe(100);
   });
 
-  it('follows plain hints or the schedule when exploring, when elapsed is unknown, before minSamples, past every answer seen', () => {
+  it('follows plain hints or the schedule when exploring, when elapsed is unknown, before minSamples', () => {
     expect(wait({ exploring: true })).toBe(3_000);
     expect(wait({ exploring: true, hintMs: undefined, attempt: 2 })).toBe(2_000);
     expect(wait({ elapsedMs: undefined })).toBe(3_000);
     expect(wait({ hintMs: undefined, attempt: 9 }, new ReadinessModel())).toBe(5_000);
-    expect(wait({ elapsedMs: 41_000, hintMs: undefined, attempt: 9 })).toBe(5_000);
+    expect(wait({ elapsedMs: 41_000, hintMs: undefined, attempt: 9 })).toBe(250); // past every answer seen: steps, no schedule's 5 s lag
     expect(wait({ elapsedMs: 39_950, hintMs: undefined, attempt: 9 })).toBe(250); // few answers this late: steps, no jump
   });
 
@@ -260,15 +270,15 @@ const WARM_UP = 50;
 describe('adaptive polling against simulated insurers', () => {
   const budget = DEFAULT_POLL_PLAN.lagBudgetMs;
 
-  it('(a) fixed readiness: three polls a quote instead of hint-following\'s seven, no lag', async () => {
+  it('(a) fixed readiness: two polls a quote instead of hint-following\'s seven, no lag', async () => {
     const insurer: SimInsurer = { readyMs: () => 20_000, hintMs: 3_000, tellsExactly: true };
     const plain = await simulate(insurer, 300);
     const adaptive = await simulate(insurer, 300, new AdaptivePollPlan({}, seededRandom(11)));
     expect(adaptive.violations).toEqual([]);
     const steady = adaptive.quotes.slice(WARM_UP);
     expect(pollsPerQuote(plain.quotes)).toBeGreaterThan(6.5);
-    // at the hint, a budget before readiness (told exactly when), at readiness; explorers poll as before
-    expect(pollsPerQuote(steady)).toBeLessThan(3.5);
+    // a budget before readiness (told exactly when), at readiness; explorers poll as before
+    expect(pollsPerQuote(steady)).toBeLessThan(2.5);
     expect(steady.every((q) => q.outcome === 'offer')).toBe(true);
     expect(lagP99(steady)).toBeLessThanOrEqual(2 * POLL_LATENCY_MS); // the hint counts from the insurer's answer, the wait from ours
   });
