@@ -2,9 +2,16 @@
  * One insurer, one application: submit, then poll until a final answer or the deadline.
  * Framework-free: the guarded calls, the clock and sleeping are injected, so the rules
  * (honour Retry-After, never poll after the deadline, a decline is final) are unit-testable.
+ *
+ * The rules live in QuoteMachine, a state machine that says what to do next (wait, ask admission,
+ * call, record the create) and is told what came of it. It holds no promise and no timer: a quote
+ * between polls is this small object in a QuoteScheduler's queue, not a chain of suspended async
+ * frames, which is what lets a node hold tens of thousands of quotes in flight. runQuoteLoop drives
+ * one quote through a scheduler of its own, on the caller's sleep.
  */
 import type { CreateOutcome, PollOutcome } from './adapter';
 import type { PollPlan, QuotePolling } from './poll-plan';
+import { QuoteScheduler } from './quote-scheduler';
 import type { Coefficients, DriverRating, TerritoryFactor } from '../tariff/types';
 import { ErrorType } from '../errors';
 
@@ -32,23 +39,6 @@ export interface ResumePoint {
   createdAtMs?: number;
 }
 
-export interface QuoteLoopDeps {
-  deadlineMs: number; // epoch ms
-  resume?: ResumePoint;
-  submit(): Promise<CreateOutcome>;
-  /** Called once the insurer accepted or declined our create (at `createdAtMs`), before anything else happens. */
-  created?(outcome: CreateOutcome, nextPollAtMs: number | undefined, createdAtMs: number): Promise<void> | void;
-  /** Before each call: 0 to go now, or how long to wait (a cluster-wide pause after a 429, the outbound rate). */
-  admission?(): Promise<number> | number;
-  poll(externalId: string): Promise<PollOutcome>;
-  circuitOpen(): boolean;
-  now(): number;
-  sleep(ms: number): Promise<void>;
-  interrupted?(): boolean;
-  /** Decides the wait before each poll and learns from each answer; without it hints and the schedule rule. */
-  pollPlan?: PollPlan;
-}
-
 export interface QuoteLoopSettings {
   pollScheduleMs: number[];
   throttledRetries: number;
@@ -56,9 +46,29 @@ export interface QuoteLoopSettings {
   maxPollFailures: number; // consecutive failed polls before giving up
 }
 
-type Step<T> = { ok: true; value: T } | { ok: false; outcome: LoopOutcome };
+/** What the machine asks of whoever drives it; the answer goes to the method named. */
+export type QuoteAction =
+  | { kind: 'wait'; ms: number } // → waited()
+  | { kind: 'admit' } // ask admission → admitted(waitMs)
+  | { kind: 'submit' } // → submitted(outcome) or failed(err)
+  | { kind: 'poll'; externalId: string } // → polled(outcome) or failed(err)
+  | { kind: 'record-create'; outcome: CreateOutcome; nextPollAtMs: number | undefined; createdAtMs: number } // → recorded()
+  | { kind: 'done'; outcome: LoopOutcome };
+
+/** What the quotes of one insurer share: no closure is made per quote. */
+export interface QuoteEnv {
+  settings: QuoteLoopSettings;
+  now(): number;
+  circuitOpen(): boolean;
+  interrupted?(): boolean;
+  /** Whether calls wait for admission (`admit` actions) at all. */
+  admits: boolean;
+  /** Decides the wait before each poll and learns from each answer; without it hints and the schedule rule. */
+  pollPlan?: PollPlan;
+}
 
 const UNAVAILABLE_TYPES = new Set(['SERVICE_NOT_AVAILABLE', 'SERVICE_NOT_FOUND']);
+const UNAVAILABLE_REASON = 'страховая временно недоступна (цепь разомкнута)';
 
 function errorType(err: unknown): string | undefined {
   return (err as { type?: string } | null)?.type;
@@ -84,114 +94,228 @@ function describe(err: unknown): string {
   }
 }
 
-export async function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSettings): Promise<LoopOutcome> {
-  const remaining = () => deps.deadlineMs - deps.now();
-  const scheduled = (i: number) => settings.pollScheduleMs[Math.min(i, settings.pollScheduleMs.length - 1)];
+function offerOf(answer: Extract<PollOutcome, { kind: 'offer' }>): LoopOutcome {
+  return {
+    status: 'offer',
+    premium: answer.premium,
+    offerId: answer.offerId,
+    validUntil: answer.validUntil,
+    coefficients: answer.coefficients,
+    drivers: answer.drivers,
+    ...(answer.territory && { territory: answer.territory }),
+  };
+}
 
-  /** Waits `ms` unless that would reach the deadline; false means stop. */
-  // not an async function: every quote between polls sleeps here, and a suspended async frame (its
-  // generator, registers and context) costs a few hundred bytes a quote; a promise chain less
-  function waitWithinDeadline(ms: number): Promise<boolean> {
-    if (ms >= remaining()) return Promise.resolve(false);
-    return deps.sleep(ms).then(() => remaining() > 0);
+/** What a wait is for: where the machine goes on once it is over (or refused by the deadline). */
+type WaitPurpose = 'before-poll' | 'admission' | 'throttled';
+
+/**
+ * One quote's rules. A call is a "step": it waits for admission, and a throttled answer (429/503
+ * with Retry-After) is waited out and tried again a few times; a 429 as long as the deadline allows.
+ */
+export class QuoteMachine {
+  private phase: 'create' | 'poll' = 'create';
+  private waitingFor: WaitPurpose = 'before-poll';
+  private throttled = 0; // throttled answers in the current step
+  private attempt = 0; // polls tried so far
+  private failures = 0; // consecutive failed polls
+  private externalId = '';
+  private hint: number | undefined;
+  private plan: QuotePolling | undefined;
+  private sentAtMs = 0;
+  private createdAtMs = 0;
+  private accepted: CreateOutcome | undefined;
+
+  constructor(
+    private readonly env: QuoteEnv,
+    readonly deadlineMs: number,
+    private readonly resume?: ResumePoint,
+  ) {}
+
+  start(): QuoteAction {
+    const { resume, env } = this;
+    if (resume) {
+      this.externalId = resume.externalId;
+      this.hint = Math.max(0, (resume.nextPollAtMs ?? 0) - env.now());
+      // the wait to the recorded poll time is ours, not the insurer's: it is not a hint to learn from
+      this.plan = env.pollPlan?.begin(resume.createdAtMs, undefined);
+      this.phase = 'poll';
+      return this.beforePoll();
+    }
+    if (env.circuitOpen()) return this.done({ status: 'unavailable', reason: UNAVAILABLE_REASON });
+    return this.beginStep();
   }
-  const interrupted = () => deps.interrupted?.() ?? false;
 
-  /** Waits while admission says so; false when the deadline or a stop comes first. */
-  async function admitted(): Promise<boolean> {
-    for (;;) {
-      const wait = (await deps.admission?.()) ?? 0;
-      if (wait <= 0) return true;
-      if (!(await waitWithinDeadline(wait)) || interrupted()) return false;
+  waited(): QuoteAction {
+    if (this.remaining() <= 0) return this.waitRefused();
+    switch (this.waitingFor) {
+      case 'before-poll':
+        if (this.interrupted()) return this.done({ status: 'interrupted' });
+        return this.beginStep();
+      case 'admission':
+        if (this.interrupted()) return this.stepFailed({ status: 'interrupted' });
+        return { kind: 'admit' };
+      case 'throttled':
+        this.throttled++;
+        return this.tryStep();
     }
   }
 
-  /** One guarded call; throttling (429/503) is waited out per its Retry-After a few times. */
-  async function step<T>(call: () => Promise<T>, unavailableWhenOpen: boolean): Promise<Step<T>> {
-    for (let throttled = 0; ; throttled++) {
-      if (interrupted()) return { ok: false, outcome: { status: 'interrupted' } };
-      if (remaining() <= 0) return { ok: false, outcome: { status: 'deadline' } };
-      if (!(await admitted())) return { ok: false, outcome: { status: interrupted() ? 'interrupted' : 'deadline' } };
-      try {
-        return { ok: true, value: await call() };
-      } catch (err) {
-        if (interrupted()) return { ok: false, outcome: { status: 'interrupted' } };
-        const type = errorType(err);
-        if (type && UNAVAILABLE_TYPES.has(type)) {
-          // `unavailable` promises the insurer was not asked; after a refused attempt it was
-          return {
-            ok: false,
-            outcome: unavailableWhenOpen && throttled === 0
-              ? { status: 'unavailable', reason: 'страховая временно недоступна (цепь разомкнута)' }
-              : { status: 'failed', reason: 'страховая перестала отвечать во время расчёта' },
-          };
-        }
-        if (type === ErrorType.deadlinePassed) return { ok: false, outcome: { status: 'deadline' } };
-        // a 429 is an insurer that is up and asks us to slow down: wait it out for as long as the
-        // deadline allows; a 503 with Retry-After (overloaded, down) only a few times
-        const status = (err as { data?: { status?: number } }).data?.status;
-        if (type === ErrorType.insurerThrottled && (status === 429 || throttled < settings.throttledRetries)) {
-          const hint = (err as { data?: { retryAfterMs?: number } }).data?.retryAfterMs;
-          const wait = Math.min(hint ?? scheduled(throttled), settings.maxRetryAfterMs);
-          if (await waitWithinDeadline(wait)) continue;
-          return { ok: false, outcome: { status: 'deadline' } };
-        }
-        return { ok: false, outcome: { status: 'failed', reason: describe(err), cause: (err as Error | null)?.message } };
-      }
-    }
+  admitted(waitMs: number): QuoteAction {
+    if (waitMs <= 0) return this.call();
+    return this.waitWithinDeadline(waitMs, 'admission');
   }
 
-  let externalId: string;
-  let hint: number | undefined;
-  let plan: QuotePolling | undefined;
-  if (deps.resume) {
-    externalId = deps.resume.externalId;
-    hint = Math.max(0, (deps.resume.nextPollAtMs ?? 0) - deps.now());
-    // the wait to the recorded poll time is ours, not the insurer's: it is not a hint to learn from
-    plan = deps.pollPlan?.begin(deps.resume.createdAtMs, undefined);
-  } else {
-    if (deps.circuitOpen()) return { status: 'unavailable', reason: 'страховая временно недоступна (цепь разомкнута)' };
-    const created = await step(deps.submit, true);
-    if (!created.ok) return created.outcome;
-    const createdAtMs = deps.now();
-    const firstPollAt = created.value.kind === 'accepted' ? createdAtMs + (created.value.retryAfterMs ?? scheduled(0)) : undefined;
-    await deps.created?.(created.value, firstPollAt, createdAtMs);
-    if (created.value.kind === 'declined') return { status: 'declined', reason: created.value.reason };
-    externalId = created.value.externalId;
-    hint = created.value.retryAfterMs;
-    plan = deps.pollPlan?.begin(createdAtMs, hint);
+  submitted(outcome: CreateOutcome): QuoteAction {
+    this.createdAtMs = this.env.now();
+    this.accepted = outcome;
+    const nextPollAtMs = outcome.kind === 'accepted' ? this.createdAtMs + (outcome.retryAfterMs ?? this.scheduled(0)) : undefined;
+    return { kind: 'record-create', outcome, nextPollAtMs, createdAtMs: this.createdAtMs };
   }
 
-  let failures = 0;
-  for (let attempt = 0; ; attempt++) {
-    const wait = plan ? plan.delay(deps.now(), hint, attempt) : (hint ?? scheduled(attempt));
-    if (!(await waitWithinDeadline(wait))) return { status: 'deadline' };
-    if (interrupted()) return { status: 'interrupted' };
-    let sentAtMs = deps.now();
-    const polled = await step(() => {
-      sentAtMs = deps.now(); // after any admission wait or throttled retry: when the insurer was asked
-      return deps.poll(externalId);
-    }, false);
-    if (!polled.ok) {
-      if (polled.outcome.status !== 'failed' || ++failures >= settings.maxPollFailures) return polled.outcome;
-      continue; // poll again at the insurer's last hint, not at a later (longer) schedule step
-    }
-    failures = 0;
-    const answer = polled.value;
-    plan?.answered(sentAtMs, answer);
+  recorded(): QuoteAction {
+    const created = this.accepted;
+    if (!created) throw new Error('recorded() before a create was answered');
+    if (created.kind === 'declined') return this.done({ status: 'declined', reason: created.reason });
+    this.externalId = created.externalId;
+    this.hint = created.retryAfterMs;
+    this.plan = this.env.pollPlan?.begin(this.createdAtMs, this.hint);
+    this.phase = 'poll';
+    return this.beforePoll();
+  }
+
+  polled(answer: PollOutcome): QuoteAction {
+    this.failures = 0;
+    this.plan?.answered(this.sentAtMs, answer);
     if (answer.kind === 'processing') {
-      hint = answer.retryAfterMs;
-      continue;
+      this.hint = answer.retryAfterMs;
+      this.attempt++;
+      return this.beforePoll();
     }
-    if (answer.kind === 'declined') return { status: 'declined', reason: answer.reason };
-    return {
-      status: 'offer',
-      premium: answer.premium,
-      offerId: answer.offerId,
-      validUntil: answer.validUntil,
-      coefficients: answer.coefficients,
-      drivers: answer.drivers,
-      ...(answer.territory && { territory: answer.territory }),
-    };
+    if (answer.kind === 'declined') return this.done({ status: 'declined', reason: answer.reason });
+    return this.done(offerOf(answer));
   }
+
+  failed(err: unknown): QuoteAction {
+    if (this.interrupted()) return this.stepFailed({ status: 'interrupted' });
+    const type = errorType(err);
+    if (type && UNAVAILABLE_TYPES.has(type)) {
+      // `unavailable` promises the insurer was not asked; after a refused attempt it was
+      const first = this.phase === 'create' && this.throttled === 0;
+      return this.stepFailed(first ? { status: 'unavailable', reason: UNAVAILABLE_REASON } : { status: 'failed', reason: 'страховая перестала отвечать во время расчёта' });
+    }
+    if (type === ErrorType.deadlinePassed) return this.stepFailed({ status: 'deadline' });
+    // a 429 is an insurer that is up and asks us to slow down: wait it out for as long as the
+    // deadline allows; a 503 with Retry-After (overloaded, down) only a few times
+    const status = (err as { data?: { status?: number } }).data?.status;
+    if (type === ErrorType.insurerThrottled && (status === 429 || this.throttled < this.env.settings.throttledRetries)) {
+      const hint = (err as { data?: { retryAfterMs?: number } }).data?.retryAfterMs;
+      return this.waitWithinDeadline(Math.min(hint ?? this.scheduled(this.throttled), this.env.settings.maxRetryAfterMs), 'throttled');
+    }
+    return this.stepFailed({ status: 'failed', reason: describe(err), cause: (err as Error | null)?.message });
+  }
+
+  private beforePoll(): QuoteAction {
+    const wait = this.plan ? this.plan.delay(this.env.now(), this.hint, this.attempt) : (this.hint ?? this.scheduled(this.attempt));
+    return this.waitWithinDeadline(wait, 'before-poll');
+  }
+
+  private beginStep(): QuoteAction {
+    this.throttled = 0;
+    return this.tryStep();
+  }
+
+  private tryStep(): QuoteAction {
+    if (this.interrupted()) return this.stepFailed({ status: 'interrupted' });
+    if (this.remaining() <= 0) return this.stepFailed({ status: 'deadline' });
+    return this.env.admits ? { kind: 'admit' } : this.call();
+  }
+
+  private call(): QuoteAction {
+    if (this.phase === 'create') return { kind: 'submit' };
+    this.sentAtMs = this.env.now(); // after any admission wait or throttled retry: when the insurer was asked
+    return { kind: 'poll', externalId: this.externalId };
+  }
+
+  /** A step that ended without an answer: final for the create; a failed poll is tried again a few times. */
+  private stepFailed(outcome: LoopOutcome): QuoteAction {
+    if (this.phase === 'create' || outcome.status !== 'failed' || ++this.failures >= this.env.settings.maxPollFailures) return this.done(outcome);
+    this.attempt++;
+    return this.beforePoll(); // at the insurer's last hint, not at a later (longer) schedule step
+  }
+
+  private waitWithinDeadline(ms: number, purpose: WaitPurpose): QuoteAction {
+    this.waitingFor = purpose;
+    if (ms >= this.remaining()) return this.waitRefused();
+    return { kind: 'wait', ms };
+  }
+
+  /** The deadline comes before the wait would end. */
+  private waitRefused(): QuoteAction {
+    switch (this.waitingFor) {
+      case 'before-poll':
+        return this.done({ status: 'deadline' });
+      case 'admission':
+        return this.stepFailed({ status: this.interrupted() ? 'interrupted' : 'deadline' });
+      case 'throttled':
+        return this.stepFailed({ status: 'deadline' });
+    }
+  }
+
+  private done(outcome: LoopOutcome): QuoteAction {
+    return { kind: 'done', outcome };
+  }
+
+  private remaining(): number {
+    return this.deadlineMs - this.env.now();
+  }
+
+  private interrupted(): boolean {
+    return this.env.interrupted?.() ?? false;
+  }
+
+  private scheduled(i: number): number {
+    const schedule = this.env.settings.pollScheduleMs;
+    return schedule[Math.min(i, schedule.length - 1)];
+  }
+}
+
+export interface QuoteLoopDeps {
+  deadlineMs: number; // epoch ms
+  resume?: ResumePoint;
+  submit(): Promise<CreateOutcome>;
+  /** Called once the insurer accepted or declined our create (at `createdAtMs`), before anything else happens. */
+  created?(outcome: CreateOutcome, nextPollAtMs: number | undefined, createdAtMs: number): Promise<void> | void;
+  /** Before each call: 0 to go now, or how long to wait (a cluster-wide pause after a 429, the outbound rate). */
+  admission?(): Promise<number> | number;
+  poll(externalId: string): Promise<PollOutcome>;
+  circuitOpen(): boolean;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  interrupted?(): boolean;
+  pollPlan?: PollPlan;
+}
+
+/** One quote, start to end, through a scheduler of its own whose timers are `deps.sleep`. */
+export function runQuoteLoop(deps: QuoteLoopDeps, settings: QuoteLoopSettings): Promise<LoopOutcome> {
+  return new Promise((resolve, reject) => {
+    const env: QuoteEnv = { settings, now: deps.now, circuitOpen: deps.circuitOpen, interrupted: deps.interrupted, admits: deps.admission !== undefined, pollPlan: deps.pollPlan };
+    const scheduler = new QuoteScheduler<undefined>({
+      now: deps.now,
+      timer: (ms, fire) => {
+        let cancelled = false;
+        deps.sleep(ms).then(() => {
+          if (!cancelled) fire();
+        }, reject);
+        return () => void (cancelled = true);
+      },
+      admission: () => deps.admission?.() ?? 0,
+      submit: () => deps.submit(),
+      poll: (_job, externalId) => deps.poll(externalId),
+      created: (_job, outcome, nextPollAtMs, createdAtMs) => deps.created?.(outcome, nextPollAtMs, createdAtMs),
+      finished: (_job, outcome) => resolve(outcome),
+      broke: (_job, err) => reject(err),
+    });
+    scheduler.start(undefined, new QuoteMachine(env, deps.deadlineMs, deps.resume));
+  });
 }

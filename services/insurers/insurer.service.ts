@@ -3,7 +3,10 @@
  * guarded calls (the policy of lib/insurers/call-policy.ts around our own AbortSignal-bounded HTTP
  * request); the QUOTE_REQUESTED channel handler runs the quote loop for each application.
  *
- * In a cluster a quote outlives its worker: the worker holds its JetStream message with a heartbeat,
+ * Quotes run in one QuoteScheduler per insurer: between calls a quote is a small record there.
+ * On embedded defaults the channel handler hands the quote over and returns (in memory there is
+ * nothing to hold; the applications service re-asks after a restart). In a cluster a quote outlives
+ * its worker: the worker holds its JetStream message with a heartbeat until the quote is settled,
  * records the insurer's id once the create is accepted, and a worker that gets the message again
  * (its holder died, or handed it back on SIGTERM) resumes polling that id instead of creating again.
  */
@@ -14,11 +17,12 @@ import { adapterFor } from '../../lib/insurers/dialects';
 import { InsurerHttpClient } from '../../lib/insurers/http-client';
 import { quoteReference, type InsurerAdapter, type CreateOutcome, type PollOutcome } from '../../lib/insurers/adapter';
 import { insurerActionGuard, retryAttemptOf } from '../../lib/insurers/call-policy';
-import { runQuoteLoop, type ResumePoint } from '../../lib/insurers/quote-loop';
+import { QuoteMachine, type LoopOutcome, type QuoteEnv } from '../../lib/insurers/quote-loop';
+import { QuoteScheduler } from '../../lib/insurers/quote-scheduler';
 import { AdaptivePollPlan, type PollPlan } from '../../lib/insurers/poll-plan';
-import { quoteFromOutcome, type FinalOutcome } from '../../lib/quotes/from-outcome';
+import { quoteFromOutcome } from '../../lib/quotes/from-outcome';
 import { InterruptedError } from '../../lib/errors';
-import { shutdownSignal, sleepUnless } from '../../middlewares/shutdown-signal';
+import { shutdownSignal } from '../../middlewares/shutdown-signal';
 import { QUOTE_REQUESTED, QUOTE_SETTLED, INSURER_RATE_LIMITED_EVENT, type QuoteRequested, type InsurerRateLimited } from '../../lib/channels';
 import type { Application } from '../../lib/application/types';
 import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
@@ -34,6 +38,13 @@ export function insurerServiceName(code: string): string {
   return `insurers.${code}`;
 }
 
+/** One quote in the scheduler. `held`: in a cluster, the channel handler waits on it with the message. */
+interface QuoteJob {
+  readonly request: QuoteRequested;
+  readonly key: string;
+  held?: { promise: Promise<void>; resolve(): void; reject(err: unknown): void };
+}
+
 interface InsurerState {
   adapter: InsurerAdapter;
   client: InsurerHttpClient;
@@ -43,13 +54,18 @@ interface InsurerState {
   admission: InsurerAdmission;
   progress: QuoteProgressStore;
   pollPlan?: PollPlan; // what this node learned of the insurer's readiness
-  running: Map<string, Promise<void>>; // quotes this node works on now, by application and insurer
+  quoteEnv: QuoteEnv;
+  scheduler: QuoteScheduler<QuoteJob>;
+  running: Map<string, QuoteJob>; // quotes this node works on now, by application and insurer
 }
 
 type InsurerService = Service & { insurer: InsurerState } & Methods;
 
 interface Methods {
-  quoteAndSettle(this: InsurerService, request: QuoteRequested, raw: unknown): Promise<void>;
+  beginQuote(this: InsurerService, request: QuoteRequested, raw: unknown): QuoteJob;
+  startQuote(this: InsurerService, job: QuoteJob, raw: unknown): Promise<void>;
+  quoteFinished(this: InsurerService, job: QuoteJob, outcome: LoopOutcome): void;
+  endQuote(this: InsurerService, job: QuoteJob, err?: unknown): void;
 }
 
 interface SubmitParams {
@@ -75,40 +91,6 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
   const name = insurerServiceName(definition.code);
   const calls = config.insurerCalls;
   const guard = insurerActionGuard(calls);
-
-  /** The quote of one application at this insurer, from wherever it stands to its final outcome. */
-  async function quote(svc: InsurerService, request: QuoteRequested, resumeFrom: QuoteProgress | undefined): Promise<FinalOutcome | 'deadline'> {
-    if (resumeFrom?.stage === 'declined') return { status: 'declined', reason: resumeFrom.reason };
-    const resume: ResumePoint | undefined = resumeFrom
-      ? { externalId: resumeFrom.externalId, nextPollAtMs: resumeFrom.nextPollAtMs, createdAtMs: resumeFrom.createdAtMs }
-      : undefined;
-    const stopping = shutdownSignal(svc.broker);
-    const { insurer } = svc;
-    const outcome = await runQuoteLoop(
-      {
-        deadlineMs: request.deadlineMs,
-        resume,
-        submit: () => svc.broker.call<CreateOutcome, SubmitParams>(`${name}.submit`, { applicationId: request.applicationId, application: request.application, deadlineMs: request.deadlineMs }),
-        created: (created, nextPollAtMs, createdAtMs) =>
-          insurer.progress.write(request.applicationId, definition.code, progressFromCreate(created, nextPollAtMs, createdAtMs, svc.broker.nodeID), request.deadlineMs),
-        poll: (externalId) => svc.broker.call<PollOutcome, { externalId: string; deadlineMs: number }>(`${name}.poll`, { externalId, deadlineMs: request.deadlineMs }),
-        admission: () => insurer.admission.next(),
-        circuitOpen: () => insurer.circuit.createRefused,
-        now: Date.now,
-        sleep: (ms) => sleepUnless(stopping, ms),
-        interrupted: () => stopping.aborted,
-        pollPlan: insurer.pollPlan,
-      },
-      { ...calls, maxPollFailures: 3 },
-    );
-    // a durable channel redelivers an unacknowledged message to another node; in memory the
-    // applications service re-asks after a restart, so there is nothing to hand back
-    if (outcome.status === 'interrupted') {
-      if (config.durableChannels) throw new InterruptedError(`quote of ${definition.code}`);
-      return 'deadline';
-    }
-    return outcome.status === 'deadline' ? 'deadline' : outcome;
-  }
 
   const schema: ServiceSchema<Record<string, unknown>, Methods, { insurer: InsurerState }, InsurerService> = {
     name,
@@ -159,18 +141,16 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
         async handler(this: InsurerService, payload: unknown, raw?: unknown) {
           const request = payload as QuoteRequested;
           if (!request.insurers.includes(definition.code)) return;
+          const mine = this.insurer.running.get(`${request.applicationId}.${definition.code}`);
+          // JetStream gave this node again a quote it is still working on (its heartbeats were cut
+          // off, e.g. by a broker restart): the copy ends as the work in hand does (handed back too)
+          if (mine) return await mine.held?.promise;
+          const job = this.beginQuote(request, raw);
+          if (!job.held) return; // in memory: nothing to hold, the scheduler has it
           const stopHolding = keepHolding(raw, config.cluster);
-          const key = `${request.applicationId}.${definition.code}`;
-          const mine = this.insurer.running.get(key);
           try {
-            // JetStream gave this node again a quote it is still working on (its heartbeats were cut
-            // off, e.g. by a broker restart): the copy ends as the work in hand does (handed back too)
-            if (mine) return await mine;
-            const work = this.quoteAndSettle(request, raw);
-            this.insurer.running.set(key, work);
-            await work;
+            await job.held.promise;
           } finally {
-            if (!mine) this.insurer.running.delete(key);
             stopHolding();
           }
         },
@@ -178,19 +158,55 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
     },
 
     methods: {
-      /** One quote from wherever it stands (a redelivery reads where another worker left it) to its settled answer. */
-      async quoteAndSettle(this: InsurerService, request: QuoteRequested, raw: unknown) {
-        // only a redelivered message can have progress: the first delivery needs no read
-        const progress = wasRedelivered(raw) ? await this.insurer.progress.read(request.applicationId, definition.code, request.deadlineMs) : undefined;
-        const outcome = await quote(this, request, progress);
-        if (outcome === 'deadline') return; // the deadline sweep records `timeout`
+      beginQuote(this: InsurerService, request: QuoteRequested, raw: unknown): QuoteJob {
+        const job: QuoteJob = { request, key: `${request.applicationId}.${definition.code}` };
+        if (config.durableChannels) {
+          let settle!: Pick<NonNullable<QuoteJob['held']>, 'resolve' | 'reject'>;
+          const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+          job.held = { promise, ...settle };
+        }
+        this.insurer.running.set(job.key, job);
+        void this.startQuote(job, raw);
+        return job;
+      },
+
+      /** From wherever the quote stands: only a redelivered message can have progress, the first needs no read. */
+      async startQuote(this: InsurerService, job: QuoteJob, raw: unknown) {
+        const { request } = job;
+        try {
+          const progress = wasRedelivered(raw) ? await this.insurer.progress.read(request.applicationId, definition.code, request.deadlineMs) : undefined;
+          if (progress?.stage === 'declined') return this.quoteFinished(job, { status: 'declined', reason: progress.reason });
+          const resume = progress && { externalId: progress.externalId, nextPollAtMs: progress.nextPollAtMs, createdAtMs: progress.createdAtMs };
+          this.insurer.scheduler.start(job, new QuoteMachine(this.insurer.quoteEnv, request.deadlineMs, resume));
+        } catch (err) {
+          this.endQuote(job, err);
+        }
+      },
+
+      quoteFinished(this: InsurerService, job: QuoteJob, outcome: LoopOutcome) {
+        const { request } = job;
+        // a durable channel redelivers an unacknowledged message to another node; in memory the
+        // applications service re-asks after a restart, so there is nothing to hand back
+        if (outcome.status === 'interrupted') return this.endQuote(job, job.held && new InterruptedError(`quote of ${definition.code}`));
+        if (outcome.status === 'deadline') return this.endQuote(job); // the deadline sweep records `timeout`
         if (outcome.status === 'failed') this.logger.info(`quote ${request.applicationId} failed: ${outcome.cause ?? outcome.reason}`);
         const settled = quoteFromOutcome(request.applicationId, definition, outcome, new Date().toISOString());
-        await publish(this.broker, QUOTE_SETTLED, settled, {
+        publish(this.broker, QUOTE_SETTLED, settled, {
           messageId: `${request.applicationId}.${definition.code}.settled`,
           // through an outage, for as long as the answer can still count
           retryForMs: Math.max(config.cluster.publishRetryMs, request.deadlineMs - Date.now()),
-        });
+        }).then(() => this.endQuote(job), (err: unknown) => this.endQuote(job, err));
+      },
+
+      /** The quote leaves this node: its held message is acknowledged, or handed back with `err`. */
+      endQuote(this: InsurerService, job: QuoteJob, err?: unknown) {
+        if (this.insurer.running.get(job.key) === job) this.insurer.running.delete(job.key);
+        if (job.held) {
+          if (err === undefined) job.held.resolve();
+          else job.held.reject(err);
+        } else if (err !== undefined && !(err instanceof InterruptedError)) {
+          this.logger.error(`quote ${job.key} dropped: ${(err as Error).message ?? String(err)}`);
+        }
       },
     },
 
@@ -210,14 +226,41 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
       const client = new InsurerHttpClient({ code: definition.code, baseUrl: `${config.insurersUrl}/insurers/${definition.code}` });
       const figures = new CallFigures(200);
       const admission = new InsurerAdmission(definition.rateLimitPerSecond);
+      const circuit = new CircuitView(name);
+      const stopping = shutdownSignal(this.broker);
+      const pollPlan = calls.polling.adaptive ? pollPlanFor(definition, calls) : undefined;
+      // a stopping node wakes every waiting quote at once: each sees the stop and lets go
+      stopping.onStop(() => this.insurer.scheduler.wakeAll());
       this.insurer = {
         adapter: adapterFor(definition.dialect),
         client,
         figures,
         admission,
-        circuit: new CircuitView(name),
+        circuit,
         progress: undefined as unknown as QuoteProgressStore, // opened in started()
-        pollPlan: calls.polling.adaptive ? pollPlanFor(definition, calls) : undefined,
+        pollPlan,
+        quoteEnv: {
+          settings: { ...calls, maxPollFailures: 3 },
+          now: Date.now,
+          circuitOpen: () => circuit.createRefused,
+          interrupted: () => stopping.aborted,
+          admits: true,
+          pollPlan,
+        },
+        scheduler: new QuoteScheduler<QuoteJob>({
+          now: Date.now,
+          timer: (ms, fire) => {
+            const timer = setTimeout(fire, ms);
+            return () => clearTimeout(timer);
+          },
+          admission: () => admission.next(),
+          submit: ({ request }) => this.broker.call<CreateOutcome, SubmitParams>(`${name}.submit`, { applicationId: request.applicationId, application: request.application, deadlineMs: request.deadlineMs }),
+          poll: ({ request }, externalId) => this.broker.call<PollOutcome, { externalId: string; deadlineMs: number }>(`${name}.poll`, { externalId, deadlineMs: request.deadlineMs }),
+          created: ({ request }, outcome, nextPollAtMs, createdAtMs) =>
+            this.insurer.progress.write(request.applicationId, definition.code, progressFromCreate(outcome, nextPollAtMs, createdAtMs, this.broker.nodeID), request.deadlineMs),
+          finished: (job, outcome) => this.quoteFinished(job, outcome),
+          broke: (job, err) => this.endQuote(job, err),
+        }),
         running: new Map(),
         calls: {
           code: definition.code,
@@ -225,7 +268,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
           figures,
           callTimeoutMs: calls.callTimeoutMs,
           retries: calls.retry.retries,
-          cancel: shutdownSignal(this.broker),
+          cancel: stopping,
           onRateLimited: (retryAfterMs) => {
             const untilMs = Date.now() + Math.min(retryAfterMs, calls.maxRetryAfterMs);
             if (!admission.pauseUntil(untilMs)) return;
@@ -242,6 +285,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
     },
 
     async stopped(this: InsurerService) {
+      this.insurer.scheduler.close();
       await this.insurer.client.close();
       await releaseProgressStore(this.broker);
     },

@@ -1,0 +1,194 @@
+/**
+ * Drives the quotes of one insurer: each is a QuoteMachine and the job it belongs to. A quote that
+ * waits sits in one min-heap by due time, under one timer for the earliest, so a node holds tens
+ * of thousands of waiting quotes as small records rather than a timer, a promise chain and a row
+ * of suspended async frames each. Calls, admission and the create's record are the caller's and
+ * return promises; only the quotes in them hold one. Framework-free: clock and timer are injected.
+ */
+import type { CreateOutcome, PollOutcome } from './adapter';
+import type { LoopOutcome, QuoteAction, QuoteMachine } from './quote-loop';
+
+export interface QuoteSchedulerDeps<J> {
+  now(): number;
+  /** Calls `fire` once, `ms` from now, unless the returned function is called first. */
+  timer(ms: number, fire: () => void): () => void;
+  admission(job: J): Promise<number> | number;
+  submit(job: J): Promise<CreateOutcome>;
+  poll(job: J, externalId: string): Promise<PollOutcome>;
+  created(job: J, outcome: CreateOutcome, nextPollAtMs: number | undefined, createdAtMs: number): Promise<void> | void;
+  finished(job: J, outcome: LoopOutcome): void;
+  /** Admission, the create's record or the machine itself threw: the quote is dropped. */
+  broke(job: J, err: unknown): void;
+}
+
+interface Entry<J> {
+  readonly job: J;
+  readonly machine: QuoteMachine;
+  dueMs: number;
+  seq: number; // first come, first served among equal due times
+}
+
+export class QuoteScheduler<J> {
+  private readonly heap: Entry<J>[] = [];
+  private seq = 0;
+  private cancelTimer: (() => void) | undefined;
+  private armedForMs = Infinity;
+
+  constructor(private readonly deps: QuoteSchedulerDeps<J>) {}
+
+  /** Quotes waiting for their time now (not those in a call). */
+  get waiting(): number {
+    return this.heap.length;
+  }
+
+  start(job: J, machine: QuoteMachine): void {
+    const entry: Entry<J> = { job, machine, dueMs: 0, seq: 0 };
+    this.advance(entry, () => machine.start());
+  }
+
+  /** Ends every wait at once: each machine then sees the stop (or its deadline) and says what it does. */
+  wakeAll(): void {
+    const woken = this.heap.splice(0, this.heap.length);
+    this.rearm();
+    for (const entry of woken) this.advance(entry, () => entry.machine.waited());
+  }
+
+  /** No timer is left behind; the quotes still waiting stay where they are. */
+  close(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.armedForMs = Infinity;
+  }
+
+  private advance(entry: Entry<J>, next: () => QuoteAction): void {
+    let action: QuoteAction;
+    try {
+      action = next();
+    } catch (err) {
+      this.deps.broke(entry.job, err);
+      return;
+    }
+    this.perform(entry, action);
+  }
+
+  private perform(entry: Entry<J>, action: QuoteAction): void {
+    const { deps } = this;
+    const { job, machine } = entry;
+    switch (action.kind) {
+      case 'done':
+        deps.finished(job, action.outcome);
+        return;
+      case 'wait':
+        entry.dueMs = deps.now() + action.ms;
+        entry.seq = this.seq++;
+        this.push(entry);
+        this.rearm();
+        return;
+      case 'admit':
+        this.settle(entry, () => deps.admission(job), (wait) => machine.admitted(wait));
+        return;
+      case 'submit':
+        this.call(entry, () => deps.submit(job), (outcome) => machine.submitted(outcome));
+        return;
+      case 'poll':
+        this.call(entry, () => deps.poll(job, action.externalId), (outcome) => machine.polled(outcome));
+        return;
+      case 'record-create':
+        this.settle(entry, () => deps.created(job, action.outcome, action.nextPollAtMs, action.createdAtMs), () => machine.recorded());
+        return;
+    }
+  }
+
+  /** A call to the insurer: its failure is the machine's to judge. */
+  private call<T>(entry: Entry<J>, make: () => Promise<T>, then: (value: T) => QuoteAction): void {
+    let pending: Promise<T>;
+    try {
+      pending = make();
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      (value) => this.advance(entry, () => then(value)),
+      (err: unknown) => this.advance(entry, () => entry.machine.failed(err)),
+    );
+  }
+
+  /** Our own step (admission, the create's record): a failure there is a fault, not the insurer's. */
+  private settle<T>(entry: Entry<J>, make: () => Promise<T> | T, then: (value: T) => QuoteAction): void {
+    let result: Promise<T> | T;
+    try {
+      result = make();
+    } catch (err) {
+      this.deps.broke(entry.job, err);
+      return;
+    }
+    if (!(result instanceof Promise)) {
+      this.advance(entry, () => then(result));
+      return;
+    }
+    result.then(
+      (value) => this.advance(entry, () => then(value)),
+      (err: unknown) => this.deps.broke(entry.job, err),
+    );
+  }
+
+  private fire(): void {
+    this.cancelTimer = undefined;
+    this.armedForMs = Infinity;
+    const now = this.deps.now();
+    const due: Entry<J>[] = [];
+    // a timer may fire a millisecond before the clock says so: what is not due yet waits on
+    while (this.heap.length > 0 && this.heap[0].dueMs <= now) due.push(this.pop());
+    this.rearm();
+    for (const entry of due) this.advance(entry, () => entry.machine.waited());
+  }
+
+  private rearm(): void {
+    const first = this.heap[0];
+    if (!first) {
+      this.close();
+      return;
+    }
+    if (this.cancelTimer && this.armedForMs <= first.dueMs) return;
+    this.cancelTimer?.();
+    this.armedForMs = first.dueMs;
+    this.cancelTimer = this.deps.timer(Math.max(0, first.dueMs - this.deps.now()), () => this.fire());
+  }
+
+  private push(entry: Entry<J>): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(entry, heap[parent])) break;
+      heap[i] = heap[parent];
+      i = parent;
+    }
+    heap[i] = entry;
+  }
+
+  private pop(): Entry<J> {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop() as Entry<J>;
+    if (heap.length > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= heap.length) break;
+        const right = left + 1;
+        const child = right < heap.length && before(heap[right], heap[left]) ? right : left;
+        if (!before(heap[child], last)) break;
+        heap[i] = heap[child];
+        i = child;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
+}
+
+function before<J>(a: Entry<J>, b: Entry<J>): boolean {
+  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
+}
