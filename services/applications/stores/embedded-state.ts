@@ -22,11 +22,43 @@ export interface Entry {
   readonly deadlineMs: number;
   status: ApplicationDoc['status'];
   completedAt?: string;
+  readonly createdAt: string;
   /** The document without status, completedAt and quotes, as JSON. */
   readonly body: string;
-  /** By insurer code, each quote as JSON. */
-  readonly quotes: Map<string, string>;
+  /** By insurer code, each quote as JSON, or as a mark while it is the pending quote a new application starts with. */
+  readonly quotes: Map<string, string | PendingMark>;
   readonly pending: Set<string>;
+}
+
+/**
+ * A new application's pending quote differs from another's only by the application's id and
+ * creation time, both in the entry already: it is kept as its insurer's part alone, one object
+ * shared by every application, and written out in full when read. Ten such quotes as text of
+ * their own were a third of an in-flight application's heap.
+ */
+interface PendingMark {
+  readonly insurerJson: string;
+}
+
+const pendingMarks = new Map<string, PendingMark>(); // by insurer JSON: as many as the catalog has insurers
+
+function pendingJson(entry: Pick<Entry, 'id' | 'createdAt'>, mark: PendingMark): string {
+  return `{"applicationId":${JSON.stringify(entry.id)},"insurer":${mark.insurerJson},"status":"pending","at":${JSON.stringify(entry.createdAt)}}`;
+}
+
+/** The quote's JSON, or its mark when the JSON is exactly what the mark writes out. */
+function storedQuote(entry: Pick<Entry, 'id' | 'createdAt'>, quote: Quote): string | PendingMark {
+  const json = JSON.stringify(quote);
+  if (quote.status !== 'pending') return json;
+  const insurerJson = JSON.stringify(quote.insurer);
+  const mark = pendingMarks.get(insurerJson) ?? { insurerJson };
+  if (pendingJson(entry, mark) !== json) return json;
+  pendingMarks.set(insurerJson, mark);
+  return mark;
+}
+
+function quoteJson(entry: Entry, stored: string | PendingMark): string {
+  return typeof stored === 'string' ? stored : pendingJson(entry, stored);
 }
 
 const byDeadline = (a: Entry, b: Entry) => a.deadlineMs - b.deadlineMs || compareIds(a.id, b.id);
@@ -39,15 +71,17 @@ function compareIds(a: string, b: string): number {
 
 export function entryOf(doc: ApplicationDoc): Entry {
   const { status, completedAt, quotes: given, ...rest } = doc;
-  const quotes = new Map<string, string>();
+  const quotes = new Map<string, string | PendingMark>();
   const pending = new Set<string>();
+  const identity = { id: doc.id, createdAt: doc.createdAt };
   for (const [code, quote] of Object.entries(given)) {
-    quotes.set(code, JSON.stringify(quote));
+    quotes.set(code, storedQuote(identity, quote));
     if (quote.status === 'pending') pending.add(code);
   }
   return {
     id: doc.id,
     partner: doc.partner,
+    createdAt: doc.createdAt,
     createdAtMs: doc.createdAtMs,
     deadlineMs: doc.deadlineMs,
     status,
@@ -60,7 +94,7 @@ export function entryOf(doc: ApplicationDoc): Entry {
 
 function quotesJson(entry: Entry): string {
   const parts: string[] = [];
-  for (const [code, json] of entry.quotes) parts.push(`${JSON.stringify(code)}:${json}`);
+  for (const [code, stored] of entry.quotes) parts.push(`${JSON.stringify(code)}:${quoteJson(entry, stored)}`);
   return `{${parts.join(',')}}`;
 }
 
@@ -145,7 +179,7 @@ export class EmbeddedState {
     for (const code of [...entry.pending].sort()) {
       const pending = entry.quotes.get(code);
       if (pending === undefined) continue;
-      const quote = timedOutQuote(JSON.parse(pending) as Quote, at);
+      const quote = timedOutQuote(JSON.parse(quoteJson(entry, pending)) as Quote, at);
       this.settle(entry, code, JSON.stringify(quote));
       timedOut.push(quote);
     }
