@@ -50,8 +50,8 @@ export interface QuoteLoopSettings {
 export type QuoteAction =
   | { kind: 'wait'; ms: number } // → waited()
   | { kind: 'admit' } // ask admission → admitted(waitMs)
-  | { kind: 'submit' } // → submitted(outcome) or failed(err)
-  | { kind: 'poll'; externalId: string } // → polled(outcome) or failed(err)
+  | { kind: 'submit' } // sending() as it goes out, then submitted(outcome) or failed(err)
+  | { kind: 'poll'; externalId: string } // sending() as it goes out, then polled(outcome) or failed(err)
   | { kind: 'record-create'; outcome: CreateOutcome; nextPollAtMs: number | undefined; createdAtMs: number } // → recorded()
   | { kind: 'done'; outcome: LoopOutcome };
 
@@ -232,9 +232,12 @@ export class QuoteMachine {
   }
 
   private call(): QuoteAction {
-    if (this.phase === 'create') return { kind: 'submit' };
-    this.sentAtMs = this.env.now(); // after any admission wait or throttled retry: when the insurer was asked
-    return { kind: 'poll', externalId: this.externalId };
+    return this.phase === 'create' ? { kind: 'submit' } : { kind: 'poll', externalId: this.externalId };
+  }
+
+  /** The call asked for goes out now: after any admission wait, throttled retry or free call slot, when the insurer is asked. */
+  sending(): void {
+    this.sentAtMs = this.env.now();
   }
 
   /** A step that ended without an answer: final for the create; a failed poll is tried again a few times. */

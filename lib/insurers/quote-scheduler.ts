@@ -4,6 +4,11 @@
  * of thousands of waiting quotes as small records rather than a timer, a promise chain and a row
  * of suspended async frames each. Calls, admission and the create's record are the caller's and
  * return promises; only the quotes in them hold one. Framework-free: clock and timer are injected.
+ *
+ * At most `concurrency` quotes are in a call or its admission at once (the insurer's bulkhead):
+ * the others wait their turn here, first come first served, as records. Queued in Moleculer's
+ * bulkhead instead, each held a context, its middleware chain and a timeout, which timed out
+ * while it queued and still went out afterwards.
  */
 import type { CreateOutcome, PollOutcome } from './adapter';
 import type { LoopOutcome, QuoteAction, QuoteMachine } from './quote-loop';
@@ -17,6 +22,8 @@ export interface QuoteSchedulerDeps<J> {
   poll(job: J, externalId: string): Promise<PollOutcome>;
   created(job: J, outcome: CreateOutcome, nextPollAtMs: number | undefined, createdAtMs: number): Promise<void> | void;
   finished(job: J, outcome: LoopOutcome): void;
+  /** Quotes in a call or its admission at once; the rest wait for a slot. Unbounded when absent. */
+  concurrency?: number;
   /** Admission, the create's record or the machine itself threw: the quote is dropped. */
   broke(job: J, err: unknown): void;
 }
@@ -26,23 +33,45 @@ interface Entry<J> {
   readonly machine: QuoteMachine;
   dueMs: number;
   seq: number; // first come, first served among equal due times
+  holdsSlot: boolean;
+  /** The admission or call this quote waits a slot for. */
+  queued?: QuoteAction;
 }
+
+/** What needs a call slot. */
+type SlotAction = Extract<QuoteAction, { kind: 'admit' | 'submit' | 'poll' }>;
 
 export class QuoteScheduler<J> {
   private readonly heap: Entry<J>[] = [];
   private seq = 0;
   private cancelTimer: (() => void) | undefined;
   private armedForMs = Infinity;
+  private slotsTaken = 0;
+  private readonly slotQueue: Entry<J>[] = [];
+  private slotQueueHead = 0;
+  private readonly concurrency: number;
 
-  constructor(private readonly deps: QuoteSchedulerDeps<J>) {}
+  constructor(private readonly deps: QuoteSchedulerDeps<J>) {
+    this.concurrency = deps.concurrency ?? Infinity;
+  }
 
   /** Quotes waiting for their time now (not those in a call). */
   get waiting(): number {
     return this.heap.length;
   }
 
+  /** Quotes waiting for a call slot. */
+  get queuedForSlot(): number {
+    return this.slotQueue.length - this.slotQueueHead;
+  }
+
+  /** Quotes in a call or its admission now. */
+  get calling(): number {
+    return this.slotsTaken;
+  }
+
   start(job: J, machine: QuoteMachine): void {
-    const entry: Entry<J> = { job, machine, dueMs: 0, seq: 0 };
+    const entry: Entry<J> = { job, machine, dueMs: 0, seq: 0, holdsSlot: false };
     this.advance(entry, () => machine.start());
   }
 
@@ -50,7 +79,12 @@ export class QuoteScheduler<J> {
   wakeAll(): void {
     const woken = this.heap.splice(0, this.heap.length);
     this.rearm();
+    const queued = this.slotQueue.splice(this.slotQueueHead);
+    this.slotQueue.length = 0;
+    this.slotQueueHead = 0;
     for (const entry of woken) this.advance(entry, () => entry.machine.waited());
+    // a quote waiting for a slot is told its call could not be made: stopping, it lets go
+    for (const entry of queued) this.advance(entry, () => entry.machine.failed(new Error('the node is stopping')));
   }
 
   /** No timer is left behind; the quotes still waiting stay where they are. */
@@ -65,6 +99,7 @@ export class QuoteScheduler<J> {
     try {
       action = next();
     } catch (err) {
+      this.releaseSlot(entry);
       this.deps.broke(entry.job, err);
       return;
     }
@@ -74,6 +109,15 @@ export class QuoteScheduler<J> {
   private perform(entry: Entry<J>, action: QuoteAction): void {
     const { deps } = this;
     const { job, machine } = entry;
+    switch (action.kind) {
+      case 'admit':
+      case 'submit':
+      case 'poll':
+        if (!this.takeSlot(entry, action)) return;
+        break;
+      default:
+        this.releaseSlot(entry); // a wait, the create's record or the end holds no slot
+    }
     switch (action.kind) {
       case 'done':
         deps.finished(job, action.outcome);
@@ -88,14 +132,45 @@ export class QuoteScheduler<J> {
         this.settle(entry, () => deps.admission(job), (wait) => machine.admitted(wait));
         return;
       case 'submit':
+        machine.sending();
         this.call(entry, () => deps.submit(job), (outcome) => machine.submitted(outcome));
         return;
       case 'poll':
+        machine.sending();
         this.call(entry, () => deps.poll(job, action.externalId), (outcome) => machine.polled(outcome));
         return;
       case 'record-create':
         this.settle(entry, () => deps.created(job, action.outcome, action.nextPollAtMs, action.createdAtMs), () => machine.recorded());
         return;
+    }
+  }
+
+  /** False when every slot is taken: the quote then waits its turn with the action it asked for. */
+  private takeSlot(entry: Entry<J>, action: SlotAction): boolean {
+    if (entry.holdsSlot) return true;
+    if (this.slotsTaken >= this.concurrency) {
+      entry.queued = action;
+      this.slotQueue.push(entry);
+      return false;
+    }
+    this.slotsTaken++;
+    entry.holdsSlot = true;
+    return true;
+  }
+
+  private releaseSlot(entry: Entry<J>): void {
+    if (!entry.holdsSlot) return;
+    entry.holdsSlot = false;
+    this.slotsTaken--;
+    while (this.slotsTaken < this.concurrency && this.slotQueueHead < this.slotQueue.length) {
+      const next = this.slotQueue[this.slotQueueHead++];
+      if (this.slotQueueHead > 1_024 && this.slotQueueHead * 2 > this.slotQueue.length) {
+        this.slotQueue.splice(0, this.slotQueueHead);
+        this.slotQueueHead = 0;
+      }
+      const action = next.queued as SlotAction;
+      next.queued = undefined;
+      this.perform(next, action);
     }
   }
 
@@ -119,6 +194,7 @@ export class QuoteScheduler<J> {
     try {
       result = make();
     } catch (err) {
+      this.releaseSlot(entry);
       this.deps.broke(entry.job, err);
       return;
     }
@@ -128,7 +204,10 @@ export class QuoteScheduler<J> {
     }
     result.then(
       (value) => this.advance(entry, () => then(value)),
-      (err: unknown) => this.deps.broke(entry.job, err),
+      (err: unknown) => {
+        this.releaseSlot(entry);
+        this.deps.broke(entry.job, err);
+      },
     );
   }
 

@@ -259,6 +259,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
           created: ({ request }, outcome, nextPollAtMs, createdAtMs) =>
             this.insurer.progress.write(request.applicationId, definition.code, progressFromCreate(outcome, nextPollAtMs, createdAtMs, this.broker.nodeID), request.deadlineMs),
           finished: (job, outcome) => this.quoteFinished(job, outcome),
+          concurrency: calls.bulkheadConcurrency, // the bulkhead's own queue then stays empty
           broke: (job, err) => this.endQuote(job, err),
         }),
         running: new Map(),

@@ -36,12 +36,13 @@ class VirtualClock {
   };
 
   /** Fires timers in time order until none is left, letting promises settle after each; `early` fires each longer one that much before its time. */
-  async run(early = 0): Promise<void> {
+  async run(early = 0, untilMs = Infinity): Promise<void> {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
       this.timers = this.timers.filter((t) => !t.cancelled);
       if (this.timers.length === 0) return;
       this.timers.sort((a, b) => a.at - b.at);
+      if (this.timers[0].at > START + untilMs) return;
       const next = this.timers.shift()!;
       this.now = Math.max(this.now, next.at - (next.ms > early ? early : 0));
       next.fire();
@@ -49,8 +50,7 @@ class VirtualClock {
   }
 }
 
-function setup(overrides: Partial<QuoteSchedulerDeps<Job>> = {}, interrupted = () => false) {
-  const clock = new VirtualClock();
+function setup(overrides: Partial<QuoteSchedulerDeps<Job>> = {}, interrupted = () => false, clock = new VirtualClock()) {
   const polls: Array<{ id: number; at: number }> = [];
   const finished = new Map<number, { outcome: LoopOutcome; at: number }>();
   const broken: Array<{ id: number; err: unknown }> = [];
@@ -164,4 +164,37 @@ test('a quote whose deadline comes before its answer ends at the deadline, and n
   await s.clock.run();
   expect(s.finished.get(0)?.outcome).toEqual({ status: 'deadline' });
   expect(Math.max(...s.polls.map((p) => p.at))).toBeLessThan(30_000);
+});
+
+test('at most `concurrency` quotes are in a call or its admission; the rest wait their turn in order, and an admission wait gives the slot back', async () => {
+  let inCalls = 0;
+  let most = 0;
+  const firstCalls: number[] = [];
+  const clock = new VirtualClock();
+  let admissions = 0;
+  const s = setup({
+    concurrency: 3,
+    admission: () => (++admissions % 4 === 0 ? 700 : 0), // every fourth is told to wait
+    submit: (job) => {
+      firstCalls.push(job.id);
+      inCalls++;
+      most = Math.max(most, inCalls);
+      return new Promise((resolve) => clock.timer(100, () => {
+        inCalls--;
+        resolve({ kind: 'accepted', externalId: `q${job.id}`, retryAfterMs: job.hintMs });
+      }));
+    },
+  }, () => false, clock);
+  for (let id = 0; id < 20; id++) s.start({ id, readyAtMs: 5_000, hintMs: 1_000 });
+  expect(s.scheduler.calling).toBe(3);
+  expect(s.scheduler.queuedForSlot).toBe(17);
+  await clock.run(0, 150); // the first three answered; the fourth in line was told to wait 700 ms
+  expect(inCalls).toBe(3); // its slot went to the next three, not kept through the wait
+  await clock.run();
+  expect(most).toBe(3);
+  expect(s.finished.size).toBe(20);
+  expect(s.scheduler.calling).toBe(0);
+  // the first three went first; the one told to wait let the next in line go before it
+  expect(firstCalls.slice(0, 6)).toEqual([0, 1, 2, 4, 5, 6]);
+  expect(new Set(firstCalls).size).toBe(20);
 });
