@@ -70,6 +70,8 @@ export interface PollDecision {
   waitMs: number;
   /** The chance, given not ready now, that the answer is ready before this wait ends: found ready, not seen becoming so. */
   risk: number;
+  /** A poll at the upper edge of a window narrower than the lag budget: what it finds tells the model nothing it can use. */
+  sweep?: true;
 }
 
 /**
@@ -111,6 +113,14 @@ export function nextPollDelay(s: PollSituation, model: ReadinessModel, settings:
   const before = model.cdf(elapsed);
   // later than any answer in the window: no stretch can be called empty, and the answer may come any moment
   if (before >= 1 - NO_RISK) return step;
+  // what is left of the window is narrower than the lag budget: one poll at its upper edge finds
+  // nearly every answer, none later than the budget (narrow-window insurers, or a quote late in its window)
+  const low = model.lowerEdge(elapsed, settings.edgeQuantile);
+  const top = model.upperEdge(elapsed, settings.edgeQuantile);
+  if (low !== undefined && top !== undefined && top - low <= settings.lagBudgetMs) {
+    const wait = top - elapsed;
+    return wait <= step.waitMs ? step : { waitMs: Math.max(wait, s.hintMs ?? 0, settings.minSpacingMs), risk: 0, sweep: true };
+  }
   if (s.riskLeft <= 0) return step; // this quote has risked all it may
   const edge = model.lowerEdge(elapsed, s.riskLeft);
   if (edge === undefined) return step; // too few answers this late to call any stretch empty
@@ -168,6 +178,7 @@ class QuoteTrack implements QuotePolling {
   private notReadyAtMs = 0; // elapsed; the create counts as "not ready"
   private exactAtMs: number | undefined; // when the insurer last said exactly when
   private riskLeft: number;
+  private swept = false; // the poll on its way is a sweep
 
   constructor(
     private readonly model: ReadinessModel,
@@ -182,12 +193,13 @@ class QuoteTrack implements QuotePolling {
 
   delay(nowMs: number, hintMs: number | undefined, attempt: number): number {
     const elapsedMs = this.createdAtMs === undefined ? undefined : nowMs - this.createdAtMs;
-    const { waitMs, risk } = nextPollDelay(
+    const { waitMs, risk, sweep } = nextPollDelay(
       { elapsedMs, hintMs, attempt, firstPoll: this.answers === 0, exploring: this.exploring, riskLeft: this.riskLeft },
       this.model,
       this.settings,
     );
     this.riskLeft -= risk;
+    this.swept = sweep === true;
     return waitMs;
   }
 
@@ -203,6 +215,10 @@ class QuoteTrack implements QuotePolling {
       this.heard(elapsed, answer.retryAfterMs);
       return;
     }
+    // found by a sweep, the answer says only "ready by the window's end", which the model knew: as an
+    // interval it would spread over the whole wait and pull the window's edges apart. Explorers and
+    // the answers a sweep misses (ready after it) keep teaching the model
+    if (this.swept && this.exactAtMs === undefined) return;
     this.model.observe({ afterMs: this.notReadyAtMs, atMs: elapsed, exactMs: this.exactAtMs });
   }
 

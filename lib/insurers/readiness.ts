@@ -151,6 +151,15 @@ export class ReadinessModel {
     return edge === undefined ? undefined : Math.max(edge, elapsedMs);
   }
 
+  /** Given the answer was not ready at `elapsedMs`: the elapsed time after which it is still not ready with probability only `p`. */
+  upperEdge(elapsedMs: number, p: number): number | undefined {
+    const before = this.cdf(elapsedMs);
+    const beyond = 1 - before;
+    if (beyond * this.count < TAIL_OBSERVATIONS) return undefined;
+    const edge = this.quantile(before + (1 - p) * beyond);
+    return edge === undefined ? undefined : Math.max(edge, elapsedMs);
+  }
+
   private breakpointsOf(from: number, to: number, each: (x: number, jump: number, slope: number) => void): void {
     if (from === to) {
       each(from, 1, 0);

@@ -159,6 +159,19 @@ describe('nextPollDelay: the rules', () => {
     expect(nextPollDelay(at({ elapsedMs: 4_500, hintMs: undefined, riskLeft: 0 }), m, settings)).toEqual({ waitMs: 250, risk: 0 });
   });
 
+  it('a window narrower than the lag budget is swept by one poll at its upper edge, never before the hint', () => {
+    const m = new ReadinessModel();
+    m.noteHint(50);
+    for (let i = 0; i < 100; i++) m.observe({ afterMs: 0, atMs: 1_000 + i * 2, exactMs: 1_000 + i * 2 }); // 1.0–1.2 s
+    const first = nextPollDelay(at({ elapsedMs: 0, hintMs: 50, firstPoll: true }), m, settings);
+    expect(first).toEqual({ waitMs: expect.any(Number), risk: 0, sweep: true });
+    expect(first.waitMs).toBeGreaterThan(1_190);
+    expect(first.waitMs).toBeLessThanOrEqual(1_198);
+    expect(nextPollDelay(at({ elapsedMs: 0, hintMs: 1_500, firstPoll: true }), m, settings).waitMs).toBe(1_500);
+    // wider than the budget: no sweep, the jump lands short of the edge as before
+    expect(nextPollDelay(at({ elapsedMs: 0, hintMs: 50, firstPoll: true }), m, { ...settings, lagBudgetMs: 100 }).sweep).toBeUndefined();
+  });
+
   it('explores a deterministic share of quotes, drawn from the injected source', () => {
     const draws = (p: AdaptivePollPlan) => Array.from({ length: 400 }, () => p.begin(0, 1_000).exploring);
     const first = draws(new AdaptivePollPlan({ explorationShare: 0.25 }, seededRandom(7)));
@@ -322,6 +335,21 @@ describe('adaptive polling against simulated insurers', () => {
     // the stretch before the window is skipped: fewer polls than one every budget from the create
     for (const q of steady) expect(q.polls).toBeLessThan(q.readyMs / (budget + POLL_LATENCY_MS));
     expect(pollsPerQuote(steady)).toBeGreaterThan(3 * pollsPerQuote(plain.quotes));
+  });
+
+  it('(d) a window narrower than the lag budget: about one poll a quote, lag within the budget, and it follows the window when it moves', async () => {
+    const shift = 600;
+    const insurer: SimInsurer = { readyMs: (i, r) => (i < shift ? uniform(2_000, 2_200) : uniform(2_600, 2_800))(i, r), hintMs: 1_000, tellsExactly: true };
+    const adaptive = await simulate(insurer, 1_500, new AdaptivePollPlan({}, seededRandom(21)));
+    expect(adaptive.violations).toEqual([]);
+    // the model first sees intervals as wide as the budget, and trusts the window narrow after ~200 quotes
+    const before = adaptive.quotes.slice(200, shift);
+    const after = adaptive.quotes.slice(shift + 200);
+    expect(pollsPerQuote(before)).toBeLessThan(1.3);
+    expect(lagP99(before)).toBeLessThanOrEqual(budget + 2 * POLL_LATENCY_MS);
+    // the sweeps that come too early meet the moved answers, and the model learns them
+    expect(lagP99(adaptive.quotes.slice(shift))).toBeLessThanOrEqual(budget + 2 * POLL_LATENCY_MS);
+    expect(pollsPerQuote(after)).toBeLessThan(1.3);
   });
 
   it('(c) readiness drifting later (15–40 s, then 30–55 s): the lag never suffers, the polls recover within the window', async () => {
