@@ -114,10 +114,12 @@ export function nextPollDelay(s: PollSituation, model: ReadinessModel, settings:
   // later than any answer in the window: no stretch can be called empty, and the answer may come any moment
   if (before >= 1 - NO_RISK) return step;
   // what is left of the window is narrower than the lag budget: one poll at its upper edge finds
-  // nearly every answer, none later than the budget (narrow-window insurers, or a quote late in its window)
-  const low = model.lowerEdge(elapsed, settings.edgeQuantile);
-  const top = model.upperEdge(elapsed, settings.edgeQuantile);
-  if (low !== undefined && top !== undefined && top - low <= settings.lagBudgetMs) {
+  // nearly every answer, none later than the budget (narrow-window insurers, or a quote late in its
+  // window). The answers seen becoming ready say so where there are enough of them, the model otherwise
+  const seen = model.exactSpan(settings.edgeQuantile, settings.minSamples);
+  const low = seen ? Math.max(seen.low, elapsed) : model.lowerEdge(elapsed, settings.edgeQuantile);
+  const top = seen ? seen.high : model.upperEdge(elapsed, settings.edgeQuantile);
+  if (low !== undefined && top !== undefined && top > elapsed && top - low <= settings.lagBudgetMs) {
     const wait = top - elapsed;
     return wait <= step.waitMs ? step : { waitMs: Math.max(wait, s.hintMs ?? 0, settings.minSpacingMs), risk: 0, sweep: true };
   }

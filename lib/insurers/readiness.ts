@@ -50,6 +50,9 @@ export class ReadinessModel {
   private knots = 0;
   private stale = false;
 
+  private version = 0; // observations so far: what a cached figure was computed at
+  private seenSpread: { version: number; p: number; min: number; value: { low: number; high: number } | undefined } | undefined;
+
   private readonly hints: number[] = [];
   private nextHint = 0;
   private usualHint: number | undefined;
@@ -108,6 +111,7 @@ export class ReadinessModel {
     this.next = (this.next + 1) % this.windowSize;
     this.breakpointsOf(exact ?? after, exact ?? at, (x, jump, slope) => this.insert(x, jump, slope));
     this.stale = true;
+    this.version++;
   }
 
   /** P(ready by `ms` after the create), over the window. */
@@ -149,6 +153,23 @@ export class ReadinessModel {
     if (beyond * this.count < TAIL_OBSERVATIONS) return undefined;
     const edge = this.quantile(before + p * beyond);
     return edge === undefined ? undefined : Math.max(edge, elapsedMs);
+  }
+
+  /**
+   * The span from the `p` to the `1 − p` quantile of the answers seen becoming ready (exact
+   * observations alone), or undefined with fewer than `min` of them. Intervals spread an answer over
+   * the wait that found it, and a planner's own strides make those waits wide: where the window is
+   * narrower than a stride, only exact observations can tell.
+   */
+  exactSpan(p: number, min: number): { low: number; high: number } | undefined {
+    const cached = this.seenSpread;
+    if (cached && cached.version === this.version && cached.p === p && cached.min === min) return cached.value;
+    const seen: number[] = [];
+    for (let i = 0; i < this.count; i++) if (this.ringFrom[i] === this.ringTo[i]) seen.push(this.ringFrom[i]);
+    seen.sort((a, b) => a - b);
+    const value = seen.length < min ? undefined : { low: seen[Math.floor(p * (seen.length - 1))], high: seen[Math.ceil((1 - p) * (seen.length - 1))] };
+    this.seenSpread = { version: this.version, p, min, value };
+    return value;
   }
 
   /** Given the answer was not ready at `elapsedMs`: the elapsed time after which it is still not ready with probability only `p`. */

@@ -60,6 +60,16 @@ describe('ReadinessModel', () => {
     expect(m.lowerEdge(19_980, 0.02)).toBeUndefined(); // two observations beyond: too few to say
   });
 
+  it('the span of the answers seen becoming ready counts exact observations alone, and follows new ones', () => {
+    const m = new ReadinessModel(100);
+    for (let i = 0; i < 30; i++) m.observe({ afterMs: 0, atMs: 5_000 }); // found ready by 5 s: an interval
+    expect(m.exactSpan(0.01, 20)).toBeUndefined();
+    for (let i = 0; i <= 20; i++) m.observe({ afterMs: 0, atMs: 1_005 + i * 10, exactMs: 1_000 + i * 10 }); // 1.0–1.2 s
+    expect(m.exactSpan(0.01, 20)).toEqual({ low: 1_000, high: 1_200 });
+    m.observe({ afterMs: 0, atMs: 1_900, exactMs: 1_900 });
+    expect(m.exactSpan(0, 20)).toEqual({ low: 1_000, high: 1_900 });
+  });
+
   it('learns the usual hint as the largest recent one, and forgets an old one', () => {
     const m = new ReadinessModel(10, 3);
     expect(m.usualHintMs).toBeUndefined();
@@ -342,12 +352,13 @@ describe('adaptive polling against simulated insurers', () => {
     const insurer: SimInsurer = { readyMs: (i, r) => (i < shift ? uniform(2_000, 2_200) : uniform(2_600, 2_800))(i, r), hintMs: 1_000, tellsExactly: true };
     const adaptive = await simulate(insurer, 1_500, new AdaptivePollPlan({}, seededRandom(21)));
     expect(adaptive.violations).toEqual([]);
-    // the model first sees intervals as wide as the budget, and trusts the window narrow after ~200 quotes
-    const before = adaptive.quotes.slice(200, shift);
+    // the model trusts the window narrow once it has seen enough answers become ready (~50 quotes)
+    const before = adaptive.quotes.slice(100, shift);
     const after = adaptive.quotes.slice(shift + 200);
     expect(pollsPerQuote(before)).toBeLessThan(1.3);
     expect(lagP99(before)).toBeLessThanOrEqual(budget + 2 * POLL_LATENCY_MS);
-    // the sweeps that come too early meet the moved answers, and the model learns them
+    // the sweeps that come too early meet the moved answers, told exactly when, and the model learns
+    // them; until the old ones leave its window (200 answers) the span looks wide and it steps
     expect(lagP99(adaptive.quotes.slice(shift))).toBeLessThanOrEqual(budget + 2 * POLL_LATENCY_MS);
     expect(pollsPerQuote(after)).toBeLessThan(1.3);
   });
