@@ -26,6 +26,18 @@ test('a new application reads back as it was stored, and its journal line holds 
   expect(kept.filter(([, kind]) => kind === 'string')).toEqual([['tri-kita', 'string']]);
 });
 
+test("the list of insurers is kept apart from the body (one shared text), and an application's data cannot be mistaken for it", () => {
+  const a = entryOf(fresh('app-4'));
+  const b = entryOf(fresh('app-5'));
+  expect(a.insurersJson).toBeDefined();
+  expect(a.insurersJson).toBe(b.insurersJson);
+  const tricky = fresh('app-6');
+  tricky.application.owner.lastName = '\u0000insurers';
+  const kept = entryOf(tricky);
+  expect(kept.bodyTail).toBeUndefined();
+  expect(docOf(kept)).toEqual(tricky);
+});
+
 test('pending quotes that are not the ones a new application starts with are kept as they are', () => {
   const doc = fresh('app-2');
   const [first, second] = Object.keys(doc.quotes);

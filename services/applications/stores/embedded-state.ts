@@ -23,8 +23,14 @@ export interface Entry {
   status: ApplicationDoc['status'];
   completedAt?: string;
   readonly createdAt: string;
-  /** The document without status, completedAt and quotes, as JSON. */
-  readonly body: string;
+  /**
+   * The document without status, completedAt and quotes, as JSON, in two parts around its list of
+   * insurers (`bodyTail` undefined: no split). That list is the catalog's for nearly every
+   * application, so it is one shared text (`insurersJson`) instead of a copy each.
+   */
+  readonly bodyHead: string;
+  readonly bodyTail?: string;
+  readonly insurersJson?: string;
   /** By insurer code, each quote as JSON, or as a mark while it is the pending quote a new application starts with. */
   readonly quotes: Map<string, string | PendingMark>;
   readonly pending: Set<string>;
@@ -41,6 +47,25 @@ interface PendingMark {
 }
 
 const pendingMarks = new Map<string, PendingMark>(); // by insurer JSON: as many as the catalog has insurers
+const insurerLists = new Map<string, string>(); // the same text for the same list: a few, as the catalog changes
+const INSURERS_SLOT = '\u0000insurers';
+const INSURERS_SLOT_JSON = JSON.stringify(INSURERS_SLOT);
+
+function splitBody(rest: Omit<ApplicationDoc, 'status' | 'completedAt' | 'quotes'>): Pick<Entry, 'bodyHead' | 'bodyTail' | 'insurersJson'> {
+  if (!Array.isArray(rest.insurers)) return { bodyHead: JSON.stringify(rest) };
+  const listed = JSON.stringify(rest.insurers);
+  const insurersJson = insurerLists.get(listed) ?? listed;
+  if (insurerLists.size < 64) insurerLists.set(insurersJson, insurersJson);
+  const body = JSON.stringify({ ...rest, insurers: INSURERS_SLOT });
+  const at = body.indexOf(INSURERS_SLOT_JSON);
+  // the same text inside the application's own data would make the split ambiguous: keep it whole
+  if (at !== body.lastIndexOf(INSURERS_SLOT_JSON)) return { bodyHead: JSON.stringify(rest) };
+  return { bodyHead: body.slice(0, at), bodyTail: body.slice(at + INSURERS_SLOT_JSON.length), insurersJson };
+}
+
+function bodyJson(entry: Entry): string {
+  return entry.bodyTail === undefined ? entry.bodyHead : entry.bodyHead + entry.insurersJson + entry.bodyTail;
+}
 
 function pendingJson(entry: Pick<Entry, 'id' | 'createdAt'>, mark: PendingMark): string {
   return `{"applicationId":${JSON.stringify(entry.id)},"insurer":${mark.insurerJson},"status":"pending","at":${JSON.stringify(entry.createdAt)}}`;
@@ -86,7 +111,7 @@ export function entryOf(doc: ApplicationDoc): Entry {
     deadlineMs: doc.deadlineMs,
     status,
     ...(completedAt === undefined ? {} : { completedAt }),
-    body: JSON.stringify(rest),
+    ...splitBody(rest),
     quotes,
     pending,
   };
@@ -100,7 +125,7 @@ function quotesJson(entry: Entry): string {
 
 /** A copy the caller may change at will. */
 export function docOf(entry: Entry): ApplicationDoc {
-  const doc = JSON.parse(entry.body) as ApplicationDoc;
+  const doc = JSON.parse(bodyJson(entry)) as ApplicationDoc;
   doc.status = entry.status;
   if (entry.completedAt !== undefined) doc.completedAt = entry.completedAt;
   doc.quotes = JSON.parse(quotesJson(entry)) as Record<string, Quote>;
@@ -112,7 +137,7 @@ export const lines = {
   insert: (entry: Entry) =>
     `{"op":"insert","status":${JSON.stringify(entry.status)},` +
     `${entry.completedAt === undefined ? '' : `"completedAt":${JSON.stringify(entry.completedAt)},`}` +
-    `"body":${entry.body},"quotes":${quotesJson(entry)}}`,
+    `"body":${bodyJson(entry)},"quotes":${quotesJson(entry)}}`,
   settle: (id: string, quoteJson: string) => `{"op":"settle","id":${JSON.stringify(id)},"quote":${quoteJson}}`,
   complete: (id: string, at: string) => JSON.stringify({ op: 'complete', id, at }),
   expire: (ids: readonly string[], at: string) => JSON.stringify({ op: 'expire', ids, at }),
