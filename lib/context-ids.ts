@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 const ID_BYTES = 16;
 
 export function pooledRandomIds(batch = 1024): () => string {
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError('a batch holds at least one id');
   let pool = Buffer.alloc(0);
   let offset = 0;
   return () => {

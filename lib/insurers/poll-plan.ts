@@ -111,17 +111,18 @@ export function nextPollDelay(s: PollSituation, model: ReadinessModel, settings:
   const step = s.firstPoll && s.hintMs !== undefined ? plain : atLeast(Math.max(s.hintMs ?? 0, stride));
   const elapsed = s.elapsedMs;
   const before = model.cdf(elapsed);
-  // later than any answer in the window: no stretch can be called empty, and the answer may come any moment
-  if (before >= 1 - NO_RISK) return step;
+  // later than any answer in the window: no stretch can be called empty, and the answer may come any
+  // moment; the further past the last one seen, the further apart (a stalled insurer is not asked four times a second)
+  if (before >= 1 - NO_RISK) return atLeast(Math.max(step.waitMs, (elapsed - (model.quantile(1) ?? elapsed)) / 2));
   // what is left of the window is narrower than the lag budget: one poll at its upper edge finds
   // nearly every answer, none later than the budget (narrow-window insurers, or a quote late in its
-  // window). The answers seen becoming ready say so where there are enough of them, the model otherwise
-  const seen = model.exactSpan(settings.edgeQuantile, settings.minSamples);
+  // window). The answers seen becoming ready say so where the insurer announces them and there are
+  // enough of them (elsewhere the few exact ones need not be typical), the model otherwise
+  const seen = announces ? model.exactSpan(settings.edgeQuantile, settings.minSamples) : undefined;
   const low = seen ? Math.max(seen.low, elapsed) : model.lowerEdge(elapsed, settings.edgeQuantile);
   const top = seen ? seen.high : model.upperEdge(elapsed, settings.edgeQuantile);
   if (low !== undefined && top !== undefined && top > elapsed && top - low <= settings.lagBudgetMs) {
-    const wait = top - elapsed;
-    return wait <= step.waitMs ? step : { waitMs: Math.max(wait, s.hintMs ?? 0, settings.minSpacingMs), risk: 0, sweep: true };
+    return { waitMs: Math.max(top - elapsed, s.hintMs ?? 0, settings.minSpacingMs), risk: 0, sweep: true };
   }
   if (s.riskLeft <= 0) return step; // this quote has risked all it may
   const edge = model.lowerEdge(elapsed, s.riskLeft);
@@ -165,6 +166,7 @@ export class AdaptivePollPlan implements PollPlan {
     const { lagBudgetMs, minSpacingMs, fallbackScheduleMs, explorationShare, edgeQuantile } = this.settings;
     if (fallbackScheduleMs.length === 0) throw new RangeError('fallbackScheduleMs needs at least one step');
     if (lagBudgetMs <= 0 || minSpacingMs < 0) throw new RangeError('lagBudgetMs must be positive and minSpacingMs not negative');
+    if (!(this.settings.minSamples >= 1)) throw new RangeError('minSamples must be at least 1');
     if (explorationShare < 0 || explorationShare > 1 || edgeQuantile < 0 || edgeQuantile >= 1) throw new RangeError('shares lie in [0, 1)');
     this.model = new ReadinessModel(this.settings.windowSize, this.settings.hintWindow);
   }

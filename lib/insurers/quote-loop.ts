@@ -249,6 +249,8 @@ export class QuoteMachine {
 
   private waitWithinDeadline(ms: number, purpose: WaitPurpose): QuoteAction {
     this.waitingFor = purpose;
+    // a wait that begins once the node is stopping would hold the quote (and its message) for nothing
+    if (this.interrupted()) return purpose === 'before-poll' ? this.done({ status: 'interrupted' }) : this.stepFailed({ status: 'interrupted' });
     if (ms >= this.remaining()) return this.waitRefused();
     return { kind: 'wait', ms };
   }

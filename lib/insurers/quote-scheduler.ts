@@ -49,9 +49,14 @@ export class QuoteScheduler<J> {
   private slotsTaken = 0;
   private readonly slotQueue: Entry<J>[] = [];
   private slotQueueHead = 0;
+  private draining = false;
   private readonly concurrency: number;
 
-  constructor(private readonly deps: QuoteSchedulerDeps<J>) {
+  constructor(
+    private readonly deps: QuoteSchedulerDeps<J>,
+    /** What a quote waiting for a slot is told when wakeAll ends its wait. */
+    private readonly stopError: () => unknown = () => new Error('the node is stopping'),
+  ) {
     this.concurrency = deps.concurrency ?? Infinity;
   }
 
@@ -84,7 +89,7 @@ export class QuoteScheduler<J> {
     this.slotQueueHead = 0;
     for (const entry of woken) this.advance(entry, () => entry.machine.waited());
     // a quote waiting for a slot is told its call could not be made: stopping, it lets go
-    for (const entry of queued) this.advance(entry, () => entry.machine.failed(new Error('the node is stopping')));
+    for (const entry of queued) this.advance(entry, () => entry.machine.failed(this.stopError()));
   }
 
   /** No timer is left behind; the quotes still waiting stay where they are. */
@@ -162,6 +167,21 @@ export class QuoteScheduler<J> {
     if (!entry.holdsSlot) return;
     entry.holdsSlot = false;
     this.slotsTaken--;
+    this.drainSlots();
+  }
+
+  /** Not re-entered: a quote given a slot here may give it back at once (a synchronous admission's wait). */
+  private drainSlots(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      this.drainSlotsNow();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private drainSlotsNow(): void {
     while (this.slotsTaken < this.concurrency && this.slotQueueHead < this.slotQueue.length) {
       const next = this.slotQueue[this.slotQueueHead++];
       if (this.slotQueueHead > 1_024 && this.slotQueueHead * 2 > this.slotQueue.length) {

@@ -167,7 +167,7 @@ export class ReadinessModel {
     const seen: number[] = [];
     for (let i = 0; i < this.count; i++) if (this.ringFrom[i] === this.ringTo[i]) seen.push(this.ringFrom[i]);
     seen.sort((a, b) => a - b);
-    const value = seen.length < min ? undefined : { low: seen[Math.floor(p * (seen.length - 1))], high: seen[Math.ceil((1 - p) * (seen.length - 1))] };
+    const value = seen.length === 0 || seen.length < min ? undefined : Object.freeze({ low: seen[Math.floor(p * (seen.length - 1))], high: seen[Math.ceil((1 - p) * (seen.length - 1))] });
     this.seenSpread = { version: this.version, p, min, value };
     return value;
   }

@@ -144,9 +144,9 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
           const mine = this.insurer.running.get(`${request.applicationId}.${definition.code}`);
           // JetStream gave this node again a quote it is still working on (its heartbeats were cut
           // off, e.g. by a broker restart): the copy ends as the work in hand does (handed back too)
-          if (mine) return await mine.held?.promise;
-          const job = this.beginQuote(request, raw);
+          const job = mine ?? this.beginQuote(request, raw);
           if (!job.held) return; // in memory: nothing to hold, the scheduler has it
+          // the copy is held too: JetStream would otherwise give it to another node after the ack wait
           const stopHolding = keepHolding(raw, config.cluster);
           try {
             await job.held.promise;
@@ -229,8 +229,6 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
       const circuit = new CircuitView(name);
       const stopping = shutdownSignal(this.broker);
       const pollPlan = calls.polling.adaptive ? pollPlanFor(definition, calls) : undefined;
-      // a stopping node wakes every waiting quote at once: each sees the stop and lets go
-      stopping.onStop(() => this.insurer.scheduler.wakeAll());
       this.insurer = {
         adapter: adapterFor(definition.dialect),
         client,
@@ -261,7 +259,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
           finished: (job, outcome) => this.quoteFinished(job, outcome),
           concurrency: calls.bulkheadConcurrency, // the bulkhead's own queue then stays empty
           broke: (job, err) => this.endQuote(job, err),
-        }),
+        }, () => new InterruptedError(`quote of ${definition.code}`)),
         running: new Map(),
         calls: {
           code: definition.code,
@@ -278,6 +276,8 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
           },
         },
       };
+      // a stopping node wakes every waiting quote at once: each sees the stop and lets go
+      stopping.onStop(() => this.insurer.scheduler.wakeAll());
     },
 
     async started(this: InsurerService) {

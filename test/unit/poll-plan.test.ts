@@ -144,7 +144,10 @@ describe('nextPollDelay: the rules', () => {
     expect(wait({ exploring: true, hintMs: undefined, attempt: 2 })).toBe(2_000);
     expect(wait({ elapsedMs: undefined })).toBe(3_000);
     expect(wait({ hintMs: undefined, attempt: 9 }, new ReadinessModel())).toBe(5_000);
-    expect(wait({ elapsedMs: 41_000, hintMs: undefined, attempt: 9 })).toBe(250); // past every answer seen: steps, no schedule's 5 s lag
+    // past every answer seen: no schedule's 5 s lag, but further apart the further past (half the lateness)
+    expect(wait({ elapsedMs: 40_200, hintMs: undefined, attempt: 9 })).toBe(250);
+    expect(wait({ elapsedMs: 41_000, hintMs: undefined, attempt: 9 })).toBe(500);
+    expect(wait({ elapsedMs: 50_000, hintMs: undefined, attempt: 9 })).toBe(5_000);
     expect(wait({ elapsedMs: 39_950, hintMs: undefined, attempt: 9 })).toBe(250); // few answers this late: steps, no jump
   });
 

@@ -198,3 +198,30 @@ test('at most `concurrency` quotes are in a call or its admission; the rest wait
   expect(firstCalls.slice(0, 6)).toEqual([0, 1, 2, 4, 5, 6]);
   expect(new Set(firstCalls).size).toBe(20);
 });
+
+test('a call answered after the stop ends its quote at once: no wait begins once the node is stopping', async () => {
+  let stopping = false;
+  let answer: (() => void) | undefined;
+  const s = setup({
+    poll: () => new Promise<PollOutcome>((resolve) => (answer = () => resolve({ kind: 'processing', retryAfterMs: 5_000 }))),
+  }, () => stopping);
+  s.start({ id: 0, readyAtMs: 50_000, hintMs: 1_000 });
+  await s.clock.run(0, 1_000); // the first poll is out
+  expect(answer).toBeDefined();
+  stopping = true;
+  s.scheduler.wakeAll();
+  answer?.();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(s.finished.get(0)?.outcome).toEqual({ status: 'interrupted' });
+  expect(s.scheduler.waiting).toBe(0);
+});
+
+test('thousands of quotes queued for one slot behind a synchronous admission that says wait do not recurse', async () => {
+  let calls = 0;
+  // the first quote's create holds the only slot while the rest queue; then each of them is told to wait
+  const s = setup({ concurrency: 1, admission: () => (calls++ === 0 || calls > 20_000 ? 0 : 100) });
+  for (let id = 0; id < 20_000; id++) s.start({ id, readyAtMs: 500, hintMs: 1_000 });
+  expect(s.broken).toEqual([]);
+  await s.clock.run();
+  expect(s.finished.size).toBe(20_000);
+});
