@@ -104,11 +104,16 @@ export class QuoteScheduler<J> {
     try {
       action = next();
     } catch (err) {
-      this.releaseSlot(entry);
-      this.deps.broke(entry.job, err);
+      this.drop(entry, err);
       return;
     }
     this.perform(entry, action);
+  }
+
+  /** A fault in the machine or in our own step: the quote goes, its slot to the next in line. */
+  private drop(entry: Entry<J>, err: unknown): void {
+    this.releaseSlot(entry);
+    this.deps.broke(entry.job, err);
   }
 
   private perform(entry: Entry<J>, action: QuoteAction): void {
@@ -175,22 +180,18 @@ export class QuoteScheduler<J> {
     if (this.draining) return;
     this.draining = true;
     try {
-      this.drainSlotsNow();
+      while (this.slotsTaken < this.concurrency && this.slotQueueHead < this.slotQueue.length) {
+        const next = this.slotQueue[this.slotQueueHead++];
+        if (this.slotQueueHead > 1_024 && this.slotQueueHead * 2 > this.slotQueue.length) {
+          this.slotQueue.splice(0, this.slotQueueHead);
+          this.slotQueueHead = 0;
+        }
+        const action = next.queued as SlotAction;
+        next.queued = undefined;
+        this.perform(next, action);
+      }
     } finally {
       this.draining = false;
-    }
-  }
-
-  private drainSlotsNow(): void {
-    while (this.slotsTaken < this.concurrency && this.slotQueueHead < this.slotQueue.length) {
-      const next = this.slotQueue[this.slotQueueHead++];
-      if (this.slotQueueHead > 1_024 && this.slotQueueHead * 2 > this.slotQueue.length) {
-        this.slotQueue.splice(0, this.slotQueueHead);
-        this.slotQueueHead = 0;
-      }
-      const action = next.queued as SlotAction;
-      next.queued = undefined;
-      this.perform(next, action);
     }
   }
 
@@ -214,8 +215,7 @@ export class QuoteScheduler<J> {
     try {
       result = make();
     } catch (err) {
-      this.releaseSlot(entry);
-      this.deps.broke(entry.job, err);
+      this.drop(entry, err);
       return;
     }
     if (!(result instanceof Promise)) {
@@ -224,10 +224,7 @@ export class QuoteScheduler<J> {
     }
     result.then(
       (value) => this.advance(entry, () => then(value)),
-      (err: unknown) => {
-        this.releaseSlot(entry);
-        this.deps.broke(entry.job, err);
-      },
+      (err: unknown) => this.drop(entry, err),
     );
   }
 

@@ -148,11 +148,7 @@ export class ReadinessModel {
    * probability only `p`. Undefined when too few observations reach past `elapsedMs` to say.
    */
   lowerEdge(elapsedMs: number, p: number): number | undefined {
-    const before = this.cdf(elapsedMs);
-    const beyond = 1 - before;
-    if (beyond * this.count < TAIL_OBSERVATIONS) return undefined;
-    const edge = this.quantile(before + p * beyond);
-    return edge === undefined ? undefined : Math.max(edge, elapsedMs);
+    return this.quantileAfter(elapsedMs, p);
   }
 
   /**
@@ -174,10 +170,15 @@ export class ReadinessModel {
 
   /** Given the answer was not ready at `elapsedMs`: the elapsed time after which it is still not ready with probability only `p`. */
   upperEdge(elapsedMs: number, p: number): number | undefined {
+    return this.quantileAfter(elapsedMs, 1 - p);
+  }
+
+  /** The `q` quantile given not ready at `elapsedMs`; undefined when too few observations reach past it. */
+  private quantileAfter(elapsedMs: number, q: number): number | undefined {
     const before = this.cdf(elapsedMs);
     const beyond = 1 - before;
     if (beyond * this.count < TAIL_OBSERVATIONS) return undefined;
-    const edge = this.quantile(before + (1 - p) * beyond);
+    const edge = this.quantile(before + q * beyond);
     return edge === undefined ? undefined : Math.max(edge, elapsedMs);
   }
 

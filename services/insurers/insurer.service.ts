@@ -42,7 +42,7 @@ export function insurerServiceName(code: string): string {
 interface QuoteJob {
   readonly request: QuoteRequested;
   readonly key: string;
-  held?: { promise: Promise<void>; resolve(): void; reject(err: unknown): void };
+  held?: PromiseWithResolvers<void>;
 }
 
 interface InsurerState {
@@ -160,11 +160,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
     methods: {
       beginQuote(this: InsurerService, request: QuoteRequested, raw: unknown): QuoteJob {
         const job: QuoteJob = { request, key: `${request.applicationId}.${definition.code}` };
-        if (config.durableChannels) {
-          let settle!: Pick<NonNullable<QuoteJob['held']>, 'resolve' | 'reject'>;
-          const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-          job.held = { promise, ...settle };
-        }
+        if (config.durableChannels) job.held = Promise.withResolvers<void>();
         this.insurer.running.set(job.key, job);
         void this.startQuote(job, raw);
         return job;
