@@ -60,10 +60,11 @@ test('NATS killed and restarted on its store: in-flight work completes, nodes re
   const watcher: QuoteWatcher = await cluster.watcher([gatewayB]);
   const inFlight = await Promise.all(gateways.flatMap((url) => Array.from({ length: IN_FLIGHT_PER_GATEWAY }, () => postApplication(url))));
   for (const app of inFlight) expect((await watcher.subscribe(app.id, app.token)).ok).toBe(true);
-  await eventually(async () => {
-    const records = await Promise.all(inFlight.map((a) => cluster.sandbox.quotes(a.id)));
-    return records.every((r) => r.length === insurerCount) ? records : undefined;
+  const records = await eventually(async () => {
+    const all = await Promise.all(inFlight.map((a) => cluster.sandbox.quotes(a.id)));
+    return all.every((r) => r.length === insurerCount) ? all : undefined;
   }, 15_000, 100, () => 'the creates of the in-flight applications did not all reach the sandbox');
+  await cluster.untilProgressRecorded(records.map((r, i) => ({ applicationId: inFlight[i].id, insurers: r.map((q) => q.insurer) })));
 
   await cluster.killNats();
   const duringOutage: Promise<Outcome>[] = gateways.map((url) =>

@@ -4,8 +4,6 @@
  * application completes, at most 5 % of the quotes end `timeout`, nothing is created twice at an
  * insurer, and no client is sent a quote state twice (clients on both gateways).
  */
-import { connect } from 'nats';
-import { progressKey } from '../../services/insurers/progress/types';
 import { Cluster, expectAtMost, isFinal, postApplication, tally, untilCompleted, type QuoteWatcher, type SandboxQuote } from '../support/cluster';
 import { eventually } from '../support/wait';
 
@@ -60,7 +58,7 @@ test('a worker SIGKILLed mid-flight: its quotes are taken over, not timed out, c
   }, 15_000, 100, () => `${records.filter((r) => r.length === insurerCount).length}/${applications.length} applications have all their creates at the sandbox`);
   // and every insurer's answer to its create is recorded where the other worker will look: a create
   // still in flight at the kill is repeated (README, known limits), which is not what this test is about
-  await untilProgressRecorded(records.flatMap((r, i) => r.map((q) => progressKey(applications[i].id, q.insurer))));
+  await cluster.untilProgressRecorded(records.map((r, i) => ({ applicationId: applications[i].id, insurers: r.map((q) => q.insurer) })));
   const totalQuotes = applications.length * insurerCount;
   const notReady = records.flat().filter((r) => Date.parse(r.readyAt) > Date.now()).length;
   expect(notReady).toBeGreaterThan(totalQuotes * 0.2);
@@ -94,19 +92,3 @@ test('a worker SIGKILLed mid-flight: its quotes are taken over, not timed out, c
   expect(await cluster.sandbox.total('creates')).toBe((applications.length + 1) * insurerCount);
 }));
 
-/** Waits until the workers have recorded each of these quotes' create in the progress bucket. */
-async function untilProgressRecorded(keys: string[]): Promise<void> {
-  const nats = await connect({ servers: new URL(cluster.natsUrl).host });
-  try {
-    const kv = await nats.jetstream().views.kv('osago_quote_progress', { bindOnly: true });
-    let missing = keys;
-    await eventually(async () => {
-      const present = new Set<string>();
-      for await (const key of await kv.keys()) present.add(key);
-      missing = keys.filter((k) => !present.has(k));
-      return missing.length === 0 ? true : undefined;
-    }, 10_000, 50, () => `${missing.length} of ${keys.length} creates not recorded in the progress bucket`);
-  } finally {
-    await nats.close();
-  }
-}

@@ -12,7 +12,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { connect } from 'nats';
 import { io, type Socket } from 'socket.io-client';
+import { progressKey } from '../../services/insurers/progress/types';
 import type { ServicePart } from '../../lib/config';
 import { todayInMoscow } from '../../lib/dates';
 import type { Application } from '../../lib/application/types';
@@ -249,6 +251,28 @@ export class Cluster {
 
   get natsUrl(): string {
     return `nats://127.0.0.1:${this.natsPort}`;
+  }
+
+  /**
+   * Waits until the workers have recorded the create of each of these quotes (by application, the
+   * insurers asked) in the progress bucket: a create still in flight at a fault is repeated by the
+   * worker that takes the quote over (README, known limits), which is not what a kill test is about.
+   */
+  async untilProgressRecorded(quotes: Array<{ applicationId: string; insurers: string[] }>, withinMs = 10_000): Promise<void> {
+    const keys = quotes.flatMap((q) => q.insurers.map((code) => progressKey(q.applicationId, code)));
+    const nats = await connect({ servers: new URL(this.natsUrl).host });
+    try {
+      const kv = await nats.jetstream().views.kv('osago_quote_progress', { bindOnly: true });
+      let missing = keys;
+      await eventually(async () => {
+        const present = new Set<string>();
+        for await (const key of await kv.keys()) present.add(key);
+        missing = keys.filter((k) => !present.has(k));
+        return missing.length === 0 ? true : undefined;
+      }, withinMs, 50, () => `${missing.length} of ${keys.length} creates not recorded in the progress bucket`);
+    } finally {
+      await nats.close();
+    }
   }
 
   get redisUrl(): string {
