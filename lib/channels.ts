@@ -23,7 +23,10 @@ export const APPLICATION_COMPLETED_EVENT = 'application.completed';
 export const SOCKET_PUSH_EVENT = 'socket.push';
 export interface SocketPush {
   event: 'quote' | 'completed';
-  data: unknown;
+  data: unknown; // as clients see it
+  applicationId: string;
+  /** The event's place among the application's events (lib/quotes/types.ts, `seq`). */
+  seq: number;
 }
 
 export function applicationRoom(applicationId: string): string {

@@ -8,6 +8,8 @@
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, SOCKET_PUSH_EVENT, type SocketPush } from '../lib/channels';
 import type { Quote } from '../lib/quotes/types';
+import { publicQuote } from '../lib/quotes/view';
+import type { CompletedEvent } from './applications/views';
 
 export interface Snapshot {
   status: 'quoting' | 'completed';
@@ -15,8 +17,7 @@ export interface Snapshot {
   quotes: Quote[];
 }
 
-function push(svc: Service, event: SocketPush['event'], data: unknown): void {
-  const message: SocketPush = { event, data };
+function push(svc: Service, message: SocketPush): void {
   svc.broker.broadcast(SOCKET_PUSH_EVENT, message, { groups: ['gateway'] });
 }
 
@@ -37,10 +38,12 @@ export function createOffersStreamService(): ServiceSchema {
 
     events: {
       [APPLICATION_QUOTE_EVENT](this: Service, ctx: Context<Quote>) {
-        push(this, 'quote', ctx.params);
+        const quote = ctx.params;
+        push(this, { event: 'quote', data: publicQuote(quote), applicationId: quote.applicationId, seq: quote.seq ?? 0 });
       },
-      [APPLICATION_COMPLETED_EVENT](this: Service, ctx: Context<{ applicationId: string }>) {
-        push(this, 'completed', ctx.params);
+      [APPLICATION_COMPLETED_EVENT](this: Service, ctx: Context<CompletedEvent>) {
+        const { seq, ...data } = ctx.params;
+        push(this, { event: 'completed', data, applicationId: data.applicationId, seq });
       },
     },
   };

@@ -24,4 +24,10 @@ export interface Quote {
   offer?: Offer;
   reason?: string;
   at: string;
+  /**
+   * Stored quotes only, never shown: the place of this final state among the application's events
+   * (1, 2, …, in the order the store made them final; `completed` comes after them all). Server-sent
+   * events and webhooks are numbered by it, so a stream resumed on any gateway continues where it was.
+   */
+  seq?: number;
 }

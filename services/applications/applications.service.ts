@@ -150,8 +150,9 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           const quote = payload as Quote;
           const stopHolding = keepHolding(raw, config.cluster);
           try {
-            if (await this.store.settleQuote(quote)) {
-              this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+            const settled = await this.store.settleQuote(quote);
+            if (settled) {
+              this.broker.emit(APPLICATION_QUOTE_EVENT, settled);
               await this.completeIfSettled(quote.applicationId);
             } else if (wasRedelivered(raw)) {
               await this.retell(quote.applicationId, quote.insurer.code);

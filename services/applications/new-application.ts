@@ -14,9 +14,10 @@ export function newApplication(config: AppConfig, id: string, partner: string | 
   const deadlineMs = now + config.quoteDeadlineMs;
   const insurers = INSURERS.map(({ code, name }) => ({ code, name }));
   const quotes: Record<string, Quote> = {};
+  let seq = 0;
   for (const insurer of insurers) {
     quotes[insurer.code] = config.disabledInsurers.has(insurer.code)
-      ? { ...pendingQuote(id, insurer, createdAt), status: 'unavailable', reason: 'страховая временно отключена' }
+      ? { ...pendingQuote(id, insurer, createdAt), status: 'unavailable', reason: 'страховая временно отключена', seq: ++seq }
       : pendingQuote(id, insurer, createdAt);
   }
   return {

@@ -2,6 +2,8 @@
 import crypto from 'node:crypto';
 import { bestOffer, orderedQuotes } from '../../lib/quotes/view';
 import type { ApplicationDoc } from './stores';
+import { completedSeq } from './stores/types';
+import type { Quote } from '../../lib/quotes/types';
 
 const hash = (text: string) => crypto.createHash('sha256').update(text).digest('base64url');
 
@@ -24,10 +26,24 @@ export function applicationView(doc: ApplicationDoc) {
   };
 }
 
-/** The payload of APPLICATION_COMPLETED_EVENT. */
-export function completedEvent(doc: ApplicationDoc) {
+/** The payload of APPLICATION_COMPLETED_EVENT: what clients are sent (CONTRACT §3), and its sequence number. */
+export function completedEvent(doc: ApplicationDoc): CompletedEvent {
   const view = applicationView(doc);
-  return { applicationId: doc.id, status: 'completed' as const, quotes: view.quotes, ...(view.bestOffer ? { bestOffer: view.bestOffer } : {}) };
+  return {
+    applicationId: doc.id,
+    status: 'completed',
+    quotes: view.quotes,
+    ...(view.bestOffer ? { bestOffer: view.bestOffer } : {}),
+    seq: completedSeq(doc),
+  };
+}
+
+export interface CompletedEvent {
+  applicationId: string;
+  status: 'completed';
+  quotes: Quote[];
+  bestOffer?: Quote;
+  seq: number;
 }
 
 export function tokenMatches(doc: ApplicationDoc, token: unknown): boolean {

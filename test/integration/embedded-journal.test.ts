@@ -87,7 +87,7 @@ test('a store never closed (the process killed) leaves every change it acknowled
   const dir = dataDir();
   const killed = await openStore(dir, KILLED);
   const { ids, keys } = await fill(killed);
-  expect(await killed.settleQuote(offer('quoting', 'beta', 7))).toBe(true);
+  expect(await killed.settleQuote(offer('quoting', 'beta', 7))).toBeDefined();
   expect(records(dir).at(-1)).toMatchObject({ op: 'settle', id: 'quoting' }); // on file the moment it is acknowledged
   const before = await everything(killed, ids, keys);
 
@@ -237,8 +237,8 @@ test('the NeDB files are imported once, as NeDB read them, then renamed', async 
   // the indexes are built from the import too
   expect(await store.due(10_000, 10)).toEqual([{ id: settled.id, deadlineMs: 10_000 }]);
   expect((await store.listByPartner('demo', 0, 10)).items.map((doc) => doc.id)).toEqual([settled.id, completed.id]);
-  expect(await store.settleQuote(offer(settled.id, 'beta', 1))).toBe(true);
-  expect(await store.settleQuote(offer(settled.id, 'alpha', 1))).toBe(false);
+  expect(await store.settleQuote(offer(settled.id, 'beta', 1))).toBeDefined();
+  expect(await store.settleQuote(offer(settled.id, 'alpha', 1))).toBeUndefined();
   await store.close();
 
   expect(fs.readdirSync(dir).sort()).toEqual(['applications.db.imported', JOURNAL_FILE, 'idempotency.db.imported']);
@@ -274,14 +274,14 @@ test('unknown or malformed ids are not found and write nothing', async () => {
   const bytes = journalBytes(dir);
   for (const id of ['nope', '', 'x'.repeat(500), 'a\u0000b', '__proto__', 'constructor']) {
     expect(await store.find(id)).toBeUndefined();
-    expect(await store.settleQuote(offer(id, 'alpha', 1))).toBe(false);
+    expect(await store.settleQuote(offer(id, 'alpha', 1))).toBeUndefined();
     expect(await store.completeIfSettled(id, new Date().toISOString())).toBeUndefined();
     expect(await store.expireAll([id, id], new Date().toISOString())).toEqual([{ timedOut: [] }, { timedOut: [] }]);
     await store.remove(id);
     expect(await store.idempotency.find(id)).toBeUndefined();
     await store.idempotency.remove(id);
   }
-  for (const code of ['__proto__', 'toString', 'alpha.status']) expect(await store.settleQuote(offer('real', code, 1))).toBe(false);
+  for (const code of ['__proto__', 'toString', 'alpha.status']) expect(await store.settleQuote(offer('real', code, 1))).toBeUndefined();
   expect(journalBytes(dir)).toBe(bytes);
   expect(await store.find('real')).toEqual(real);
 });
@@ -294,7 +294,7 @@ test('what the store hands out or is handed is a copy: changing it changes nothi
   doc.application.vehicle.model = 'changed';
   const answer = offer('copies', 'alpha', 10);
   await store.settleQuote(answer);
-  const kept = structuredClone(answer);
+  const kept = { ...structuredClone(answer), seq: 1 };
   answer.premium = 99;
   const found = await store.find('copies');
   if (!found) throw new Error('not found');
@@ -313,7 +313,7 @@ test('a burst of answers for one application: each quote changes once, the appli
   const settled = await Promise.all(answers.map((answer) => store.settleQuote(answer)));
   const completions = await Promise.all(answers.map(() => store.completeIfSettled('burst', '2026-01-01T00:00:00.000Z')));
 
-  const winners = answers.filter((_, i) => settled[i]);
+  const winners = settled.filter((quote) => quote !== undefined);
   expect(winners.map((answer) => answer.insurer.code)).toEqual(codes);
   expect(winners.map((answer) => answer.premium)).toEqual(codes.map((_, c) => c)); // the first delivery of each
   const completed = completions.filter((doc) => doc !== undefined);

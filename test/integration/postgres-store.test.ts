@@ -7,6 +7,7 @@ import type postgres from 'postgres';
 import { MIGRATIONS } from '../../services/applications/stores/postgres-schema';
 import { PostgresStore } from '../../services/applications/stores/postgres';
 import { TIMEOUT_REASON } from '../../services/applications/stores/types';
+import type { Quote } from '../../lib/quotes/types';
 import { eventually } from '../support/wait';
 import { createTestDatabase, offer, quotingDoc, uniqueId, type TestDatabase } from './storage-engines';
 
@@ -120,7 +121,7 @@ describe('locks, one side held open', () => {
   test('an answer that arrives while an expire holds the application is refused', async () => {
     const id = uniqueId('answer-late');
     await store.insert(quotingDoc(id, ['alpha']));
-    let settling: Promise<boolean> | undefined;
+    let settling: Promise<Quote | undefined> | undefined;
     await database.sql.begin(async (tx) => {
       await tx`SELECT id FROM applications WHERE id = ${id} FOR UPDATE`;
       await tx`UPDATE quotes SET status = 'timeout' WHERE application_id = ${id} AND status = 'pending'`;
@@ -128,7 +129,7 @@ describe('locks, one side held open', () => {
       settling = store.settleQuote(offer(id, 'alpha', 1));
       await untilAStatementWaits();
     });
-    expect(await settling).toBe(false);
+    expect(await settling).toBeUndefined();
     expect(await store.completeIfSettled(id, new Date().toISOString())).toBeUndefined();
   });
 

@@ -72,7 +72,8 @@ describe.each(availableEngines())('racing on %s', (_name, start) => {
         nodes.forEach((node, n) => {
           tasks.push(async () => {
             const answer = offer(id, code, 1000 * (n + 1) + i); // which node's copy won shows in the premium
-            if (await node.settleQuote(answer)) record(answer);
+            const settled = await node.settleQuote(answer);
+            if (settled) record(settled);
             completed(await node.completeIfSettled(id, new Date().toISOString()));
           });
         });
@@ -103,6 +104,9 @@ describe.each(availableEngines())('racing on %s', (_name, start) => {
         // what the completion answered holds every change: none came after it
         else if (!isDeepStrictEqual(doc.quotes[code], changes[0])) problems.push(`${id}/${code}: completed with ${doc.quotes[code]?.status}, changed to ${changes[0].status}`);
       }
+      // every final state numbered once, with nothing skipped, whichever node made it
+      const seqs = Object.values(doc.quotes).map((q) => q.seq).sort((a, b) => (a ?? 0) - (b ?? 0));
+      if (!isDeepStrictEqual(seqs, CODES.map((_, n) => n + 1))) problems.push(`${id}: numbered ${seqs.join(',')}`);
       const stored = await engine.peer.find(id);
       if (stored?.status !== 'completed') problems.push(`${id}: stored ${stored?.status}`);
       else expect(stored).toEqual(doc);

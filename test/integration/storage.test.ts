@@ -33,18 +33,18 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
     await store.insert(doc);
     expect((await store.find(id))?.application.vehicle.model).toBe(doc.application.vehicle.model);
     const reason = 'от\u0000каз "по правилам" \\';
-    expect(await store.settleQuote({ ...offer(id, 'alpha', 0), status: 'declined', reason })).toBe(true);
+    expect(await store.settleQuote({ ...offer(id, 'alpha', 0), status: 'declined', reason })).toBeDefined();
     expect((await store.find(id))?.quotes.alpha.reason).toBe(reason);
   });
 
   test('a quote settles once: a duplicate, another answer for the same insurer or a pending "answer" changes nothing', async () => {
     const id = uniqueId('settle');
     await store.insert(quotingDoc(id, ['alpha', 'beta']));
-    expect(await store.settleQuote(offer(id, 'alpha', 1000))).toBe(true);
-    expect(await store.settleQuote(offer(id, 'alpha', 1000))).toBe(false);
-    expect(await store.settleQuote({ ...offer(id, 'alpha', 0), status: 'declined', reason: 'поздно' })).toBe(false);
-    expect(await store.settleQuote({ ...offer(id, 'beta', 0), status: 'pending' })).toBe(false);
-    expect(await store.settleQuote(offer(id, 'no-such-insurer', 1))).toBe(false);
+    expect(await store.settleQuote(offer(id, 'alpha', 1000))).toBeDefined();
+    expect(await store.settleQuote(offer(id, 'alpha', 1000))).toBeUndefined();
+    expect(await store.settleQuote({ ...offer(id, 'alpha', 0), status: 'declined', reason: 'поздно' })).toBeUndefined();
+    expect(await store.settleQuote({ ...offer(id, 'beta', 0), status: 'pending' })).toBeUndefined();
+    expect(await store.settleQuote(offer(id, 'no-such-insurer', 1))).toBeUndefined();
     const stored = await store.find(id);
     expect(stored?.quotes.alpha).toMatchObject({ status: 'offer', premium: 1000 });
     expect(stored?.quotes.beta.status).toBe('pending');
@@ -54,7 +54,7 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
   test('insurer codes with hyphens are separate quotes', async () => {
     const id = uniqueId('hyphens');
     await store.insert(quotingDoc(id, ['sever-shield', 'tri-kita']));
-    expect(await store.settleQuote(offer(id, 'tri-kita', 5000.5))).toBe(true);
+    expect(await store.settleQuote(offer(id, 'tri-kita', 5000.5))).toBeDefined();
     const stored = await store.find(id);
     expect(stored?.quotes['tri-kita'].premium).toBe(5000.5);
     expect(stored?.quotes['sever-shield'].status).toBe('pending');
@@ -65,7 +65,9 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
     const codes = Array.from({ length: 10 }, (_, i) => `i${i}`);
     await store.insert(quotingDoc(id, codes));
     const settled = await Promise.all(codes.map((code, i) => (i % 2 ? engine.peer : store).settleQuote(offer(id, code, 100 + i))));
-    expect(settled).toEqual(codes.map(() => true));
+    expect(settled.every((quote) => quote !== undefined)).toBe(true);
+    // numbered once each, 1…n, whichever store instance took the answer
+    expect(settled.map((quote) => quote?.seq).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(codes.map((_, n) => n + 1));
     const stored = await store.find(id);
     expect(codes.map((code) => stored?.quotes[code].premium)).toEqual(codes.map((_, i) => 100 + i));
   });
@@ -99,17 +101,18 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
     const at = new Date().toISOString();
     const expired = await store.expire(id, at);
     expect(expired.timedOut.sort((a, b) => a.insurer.code.localeCompare(b.insurer.code))).toEqual([
-      timedOutQuote(doc.quotes.beta, at),
-      timedOutQuote(doc.quotes.gamma, at),
+      timedOutQuote(doc.quotes.beta, at, 2),
+      timedOutQuote(doc.quotes.gamma, at, 3),
     ]);
     expect(expired.timedOut[0]).toMatchObject({ status: 'timeout', reason: TIMEOUT_REASON, at });
     expect(expired.completed).toMatchObject({ id, status: 'completed', completedAt: at });
     expect(expired.completed?.quotes.alpha).toMatchObject({ status: 'offer', premium: 700 });
-    expect(expired.completed?.quotes.beta).toEqual(timedOutQuote(doc.quotes.beta, at));
+    expect(expired.completed?.quotes.beta).toEqual(timedOutQuote(doc.quotes.beta, at, 2));
+    expect(expired.completed?.quotes.alpha.seq).toBe(1);
     expect(await store.find(id)).toEqual(expired.completed);
 
     // too late for everything
-    expect(await store.settleQuote(offer(id, 'beta', 1))).toBe(false);
+    expect(await store.settleQuote(offer(id, 'beta', 1))).toBeUndefined();
     expect(await store.expire(id, at)).toEqual({ timedOut: [] });
     expect(await store.completeIfSettled(id, at)).toBeUndefined();
   });
@@ -149,7 +152,9 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
       const settled = i === 0 ? ['alpha', 'beta', 'gamma'] : i % 3 === 1 ? ['alpha'] : i % 3 === 2 ? ['gamma'] : [];
       const timedOutCodes = ['alpha', 'beta', 'gamma'].filter((code) => !settled.includes(code));
       expect({ id, timedOut: result.timedOut.map((q) => q.insurer.code).sort() }).toEqual({ id, timedOut: timedOutCodes });
-      for (const quote of result.timedOut) expect(quote).toEqual(timedOutQuote(quotingDoc(id, [quote.insurer.code]).quotes[quote.insurer.code], at));
+      for (const quote of result.timedOut) expect(quote).toEqual(timedOutQuote(quotingDoc(id, [quote.insurer.code]).quotes[quote.insurer.code], at, quote.seq ?? 0));
+      const seqs = Object.values(result.completed?.quotes ?? {}).map((q) => q.seq).sort();
+      expect(seqs).toEqual([1, 2, 3]);
       expect(result.completed).toMatchObject({ id, status: 'completed', completedAt: at });
       expect(await store.find(id)).toEqual(result.completed);
     }
@@ -249,7 +254,7 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
     await store.insert(quotingDoc(id, ['alpha']));
     await store.remove(id);
     expect(await store.find(id)).toBeUndefined();
-    expect(await store.settleQuote(offer(id, 'alpha', 1))).toBe(false);
+    expect(await store.settleQuote(offer(id, 'alpha', 1))).toBeUndefined();
     expect(await store.insert(quotingDoc(id, ['alpha']))).toBe(true);
   });
 
@@ -278,7 +283,7 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
   test('unknown or malformed ids are simply not found, never an error', async () => {
     for (const id of ['nope', '', 'x'.repeat(500), 'a\u0000b', '../../etc', "'; DROP TABLE applications; --"]) {
       expect(await store.find(id)).toBeUndefined();
-      expect(await store.settleQuote(offer(id, 'alpha', 1))).toBe(false);
+      expect(await store.settleQuote(offer(id, 'alpha', 1))).toBeUndefined();
       expect(await store.completeIfSettled(id, new Date().toISOString())).toBeUndefined();
       expect(await store.expire(id, new Date().toISOString())).toEqual({ timedOut: [] });
       await expect(store.remove(id)).resolves.toBeUndefined();
@@ -287,8 +292,8 @@ describe.each(availableEngines())('storage on %s', (_name, start) => {
     }
     const id = uniqueId('odd-code');
     await store.insert(quotingDoc(id, ['alpha']));
-    expect(await store.settleQuote(offer(id, 'alpha.status', 1))).toBe(false);
-    expect(await store.settleQuote(offer(id, '$where', 1))).toBe(false);
+    expect(await store.settleQuote(offer(id, 'alpha.status', 1))).toBeUndefined();
+    expect(await store.settleQuote(offer(id, '$where', 1))).toBeUndefined();
     expect((await store.find(id))?.quotes.alpha.status).toBe('pending');
   });
 });

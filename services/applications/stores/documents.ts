@@ -57,7 +57,12 @@ function fromStored(stored: StoredApplication): ApplicationDoc {
   return { id: _id, ...rest };
 }
 
-/** Applications still quoting with the same insurers pending (codes sorted), expired by one update. */
+/** The sequence number of the first quote an expiry times out: the ones still pending are numbered last, in code order. */
+function firstTimeoutSeq(stored: Pick<StoredApplication, 'quotes'>, pendingCodes: readonly string[]): number {
+  return Object.keys(stored.quotes).length - pendingCodes.length + 1;
+}
+
+/** Applications still quoting with the same insurers pending (codes sorted) and as many quotes, expired by one update. */
 interface PendingGroup {
   codes: string[];
   applications: StoredApplication[];
@@ -71,7 +76,7 @@ function byPendingInsurers(quoting: StoredApplication[]): PendingGroup[] {
       .map((q) => q.insurer.code)
       .sort();
     if (!codes.every((code) => FIELD_SAFE_CODE.test(code))) continue; // never stored by us; left to the caller to see as not expired
-    const key = codes.join(' ');
+    const key = `${Object.keys(stored.quotes).length} ${codes.join(' ')}`; // one count of quotes: one numbering
     const group = groups.get(key);
     if (group) group.applications.push(stored);
     else groups.set(key, { codes, applications: [stored] });
@@ -82,7 +87,8 @@ function byPendingInsurers(quoting: StoredApplication[]): PendingGroup[] {
 /** What the update of `completeGroup` made of `stored`. */
 function expiredFrom(stored: StoredApplication, codes: readonly string[], at: string): Expired {
   const quotes = { ...stored.quotes };
-  const timedOut = codes.map((code) => timedOutQuote(stored.quotes[code], at));
+  const first = firstTimeoutSeq(stored, codes);
+  const timedOut = codes.map((code, n) => timedOutQuote(stored.quotes[code], at, first + n));
   for (const quote of timedOut) quotes[quote.insurer.code] = quote;
   return { timedOut, completed: fromStored({ ...stored, quotes, status: 'completed', completedAt: at, pending: 0 }) };
 }
@@ -136,14 +142,24 @@ export class DocumentStore implements ApplicationStore {
     return stored && fromStored(stored);
   }
 
-  async settleQuote(quote: Quote): Promise<boolean> {
+  /**
+   * The sequence number comes from the count of quotes still pending, read first and pinned in the
+   * filter: an answer for another insurer landing in between changes the count, so ours matches
+   * nothing and is tried again on a fresh read (at most once per insurer of the application).
+   */
+  async settleQuote(quote: Quote): Promise<Quote | undefined> {
     const code = quote.insurer.code;
-    if (!isPlausibleId(quote.applicationId) || !FIELD_SAFE_CODE.test(code) || quote.status === 'pending') return false;
-    const changed = await this.collections.applications.updateMany(
-      quotingById(quote.applicationId, { [`quotes.${code}.status`]: 'pending' }),
-      { $set: { [`quotes.${code}`]: quote }, $inc: { pending: -1 } },
-    );
-    return changed === 1;
+    if (!isPlausibleId(quote.applicationId) || !FIELD_SAFE_CODE.test(code) || quote.status === 'pending') return undefined;
+    for (;;) {
+      const stored = await this.findStored(quote.applicationId);
+      if (stored?.status !== 'quoting' || stored.quotes[code]?.status !== 'pending') return undefined;
+      const settled: Quote = { ...quote, seq: Object.keys(stored.quotes).length - stored.pending + 1 };
+      const changed = await this.collections.applications.updateMany(
+        quotingById(quote.applicationId, { pending: stored.pending, [`quotes.${code}.status`]: 'pending' }),
+        { $set: { [`quotes.${code}`]: settled }, $inc: { pending: -1 } },
+      );
+      if (changed === 1) return settled;
+    }
   }
 
   async completeIfSettled(id: string, completedAt: string): Promise<ApplicationDoc | undefined> {
@@ -188,10 +204,12 @@ export class DocumentStore implements ApplicationStore {
     const token = crypto.randomUUID();
     const pinned: Record<string, unknown> = {};
     const set: Record<string, unknown> = { status: 'completed', completedAt: at, pending: 0, expiredBy: token };
-    for (const code of group.codes) {
+    const first = firstTimeoutSeq(group.applications[0], group.codes);
+    group.codes.forEach((code, n) => {
       pinned[`quotes.${code}.status`] = 'pending';
-      Object.assign(set, { [`quotes.${code}.status`]: 'timeout', [`quotes.${code}.reason`]: TIMEOUT_REASON, [`quotes.${code}.at`]: at });
-    }
+      const timedOut = { status: 'timeout', reason: TIMEOUT_REASON, at, seq: first + n };
+      for (const [field, value] of Object.entries(timedOut)) set[`quotes.${code}.${field}`] = value;
+    });
     const changed = await this.collections.applications.updateMany(quotingById({ $in: ids }, pinned), { $set: set });
     if (changed === ids.length) return new Set(ids);
     if (changed === 0) return new Set();

@@ -94,6 +94,11 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
+/** How many of the application's quotes are final: the last sequence number given out. */
+export function finalCount(entry: Pick<Entry, 'quotes' | 'pending'>): number {
+  return entry.quotes.size - entry.pending.size;
+}
+
 export function entryOf(doc: ApplicationDoc): Entry {
   const { status, completedAt, quotes: given, ...rest } = doc;
   const quotes = new Map<string, string | PendingMark>();
@@ -204,7 +209,7 @@ export class EmbeddedState {
     for (const code of [...entry.pending].sort()) {
       const pending = entry.quotes.get(code);
       if (pending === undefined) continue;
-      const quote = timedOutQuote(JSON.parse(quoteJson(entry, pending)) as Quote, at);
+      const quote = timedOutQuote(JSON.parse(quoteJson(entry, pending)) as Quote, at, finalCount(entry) + 1);
       this.settle(entry, code, JSON.stringify(quote));
       timedOut.push(quote);
     }

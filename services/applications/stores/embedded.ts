@@ -16,7 +16,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Quote } from '../../../lib/quotes/types';
-import { docOf, EmbeddedState, entryOf, lines, type Entry } from './embedded-state';
+import { docOf, EmbeddedState, entryOf, finalCount, lines, type Entry } from './embedded-state';
 import { Journal, replay } from './journal';
 import { importNeDb, nedbFilesIn } from './nedb-import';
 import { lockDataDir } from './owner-lock';
@@ -144,15 +144,16 @@ export class EmbeddedStore implements ApplicationStore {
     return this.onceWritten(entry && docOf(entry));
   }
 
-  async settleQuote(quote: Quote): Promise<boolean> {
+  async settleQuote(quote: Quote): Promise<Quote | undefined> {
     const journal = this.writer();
     const entry = this.entry(quote.applicationId);
     const code = quote.insurer.code;
-    if (entry?.status !== 'quoting' || !entry.pending.has(code) || quote.status === 'pending') return false;
-    const json = JSON.stringify(quote);
+    if (entry?.status !== 'quoting' || !entry.pending.has(code) || quote.status === 'pending') return undefined;
+    const settled: Quote = { ...quote, seq: finalCount(entry) + 1 };
+    const json = JSON.stringify(settled);
     this.state.settle(entry, code, json);
     await journal.append(lines.settle(entry.id, json));
-    return true;
+    return settled;
   }
 
   async completeIfSettled(id: string, completedAt: string): Promise<ApplicationDoc | undefined> {

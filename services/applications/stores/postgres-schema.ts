@@ -49,6 +49,17 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 2,
+    name: 'quote sequence numbers',
+    statements: [
+      // the order the application's quotes became final, for server-sent events and webhooks. Two
+      // answers numbered alike collide on this index and the later one is numbered again, so the
+      // numbers follow the commits. Indexing seq makes a settle a non-HOT update: the price of it.
+      `ALTER TABLE quotes ADD COLUMN seq integer`,
+      `CREATE UNIQUE INDEX quotes_by_application_seq ON quotes (application_id, seq)`,
+    ],
+  },
 ];
 
 /** Applies the migrations this database has not had yet; answers the versions this call applied. */

@@ -75,7 +75,7 @@ interface ApplicationRow {
   deadline_ms: number;
   completed_at: string | null;
   body: ApplicationBody;
-  quotes: Record<string, Quote> | null;
+  quotes: Record<string, [Quote, number | null]> | null; // by insurer: the quote and its sequence number
 }
 
 interface IdempotencyRow {
@@ -114,8 +114,36 @@ function toDoc(row: ApplicationRow): ApplicationDoc {
     ...(row.completed_at ? { completedAt: row.completed_at } : {}),
     application,
     insurers,
-    quotes: row.quotes ?? {},
+    quotes: quotesWithSeq(row.quotes ?? {}),
   };
+}
+
+function quotesWithSeq(rows: NonNullable<ApplicationRow['quotes']>): Record<string, Quote> {
+  const quotes: Record<string, Quote> = {};
+  for (const [code, [quote, seq]] of Object.entries(rows)) quotes[code] = seq === null ? quote : { ...quote, seq };
+  return quotes;
+}
+
+/** The quote's JSON without its sequence number, which has a column of its own. */
+function quoteJson(quote: Quote): string {
+  const { seq: _seq, ...stored } = quote;
+  return JSON.stringify(stored);
+}
+
+/** The constraint two answers numbered alike collide on (migration 2). */
+const SEQ_INDEX = 'quotes_by_application_seq';
+const SEQ_ATTEMPTS = 20;
+
+/** Runs `step` again while it collides on a sequence number: each collision means another answer committed first. */
+async function renumberingCollisions<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      const collided = typeof err === 'object' && err !== null && 'constraint_name' in err && err.constraint_name === SEQ_INDEX;
+      if (!collided || attempt >= SEQ_ATTEMPTS) throw err;
+    }
+  }
 }
 
 export class PostgresStore implements ApplicationStore {
@@ -137,7 +165,7 @@ export class PostgresStore implements ApplicationStore {
 
   async insert(doc: ApplicationDoc): Promise<boolean> {
     const body: ApplicationBody = { token: doc.token, createdAt: doc.createdAt, deadline: doc.deadline, application: doc.application, insurers: doc.insurers };
-    const quotes = Object.values(doc.quotes).map((quote) => ({ insurer: quote.insurer.code, status: quote.status, quote }));
+    const quotes = Object.values(doc.quotes).map((quote) => ({ insurer: quote.insurer.code, status: quote.status, seq: quote.seq ?? null, quote: JSON.parse(quoteJson(quote)) as Quote }));
     const inserted = await this.sql`
       WITH application AS (
         INSERT INTO applications (id, partner, status, created_at_ms, deadline_ms, completed_at, body)
@@ -145,9 +173,9 @@ export class PostgresStore implements ApplicationStore {
         ON CONFLICT (id) DO NOTHING
         RETURNING id
       ), quote_rows AS (
-        INSERT INTO quotes (application_id, insurer, status, quote)
-        SELECT application.id, q.insurer, q.status, q.quote
-        FROM application, json_to_recordset(${JSON.stringify(quotes)}::text::json) AS q (insurer text, status text, quote json)
+        INSERT INTO quotes (application_id, insurer, status, seq, quote)
+        SELECT application.id, q.insurer, q.status, q.seq, q.quote
+        FROM application, json_to_recordset(${JSON.stringify(quotes)}::text::json) AS q (insurer text, status text, seq integer, quote json)
       )
       SELECT id FROM application`;
     return inserted.length === 1;
@@ -164,12 +192,19 @@ export class PostgresStore implements ApplicationStore {
     return row && toDoc(row);
   }
 
-  async settleQuote(quote: Quote): Promise<boolean> {
-    if (!isPlausibleId(quote.applicationId) || !isPlausibleId(quote.insurer.code) || quote.status === 'pending') return false;
-    const settled = await this.sql`
-      UPDATE quotes SET status = ${quote.status}, quote = ${JSON.stringify(quote)}::text::json
-      WHERE application_id = ${quote.applicationId} AND insurer = ${quote.insurer.code} AND status = 'pending'`;
-    return settled.count === 1;
+  /** Numbered after the final quotes it sees; see renumberingCollisions for two answers at once. */
+  async settleQuote(quote: Quote): Promise<Quote | undefined> {
+    if (!isPlausibleId(quote.applicationId) || !isPlausibleId(quote.insurer.code) || quote.status === 'pending') return undefined;
+    const id = quote.applicationId;
+    const [row] = await renumberingCollisions(
+      () => this.sql<{ seq: number }[]>`
+        WITH numbered AS (SELECT count(*)::int + 1 AS seq FROM quotes WHERE application_id = ${id} AND status <> 'pending')
+        UPDATE quotes SET status = ${quote.status}, quote = ${quoteJson(quote)}::text::json, seq = numbered.seq
+        FROM numbered
+        WHERE application_id = ${id} AND insurer = ${quote.insurer.code} AND status = 'pending'
+        RETURNING quotes.seq`,
+    );
+    return row ? { ...quote, seq: row.seq } : undefined;
   }
 
   async completeIfSettled(id: string, completedAt: string): Promise<ApplicationDoc | undefined> {
@@ -188,23 +223,32 @@ export class PostgresStore implements ApplicationStore {
   async expire(id: string, at: string): Promise<Expired> {
     if (!isPlausibleId(id)) return { timedOut: [] };
     const timeout = JSON.stringify({ status: 'timeout', reason: TIMEOUT_REASON, at });
-    const [result] = await this.sql<{ timed_out: Quote[]; completed: boolean }[]>`
-      WITH application AS (
-        SELECT id FROM applications WHERE id = ${id} AND status = 'quoting' FOR UPDATE
-      ), timed_out AS (
-        UPDATE quotes SET status = 'timeout', quote = (quote::jsonb || ${timeout}::text::jsonb)::json
-        WHERE application_id = (SELECT id FROM application) AND status = 'pending'
-        RETURNING quote
-      ), completed AS (
-        UPDATE applications SET status = 'completed', completed_at = ${at}
-        WHERE id = (SELECT id FROM application)
-        RETURNING id
-      )
-      SELECT coalesce((SELECT json_agg(quote) FROM timed_out), '[]'::json) AS timed_out, EXISTS (SELECT 1 FROM completed) AS completed`;
-    if (!result.completed) return { timedOut: result.timed_out };
+    const [result] = await renumberingCollisions(
+      () => this.sql<{ timed_out: [Quote, number][]; completed: boolean }[]>`
+        WITH application AS (
+          SELECT id FROM applications WHERE id = ${id} AND status = 'quoting' FOR UPDATE
+        ), numbered AS (
+          SELECT insurer, row_number() OVER (ORDER BY insurer COLLATE "C")
+                 + (SELECT count(*) FROM quotes WHERE application_id = (SELECT id FROM application) AND status <> 'pending') AS seq
+          FROM quotes WHERE application_id = (SELECT id FROM application) AND status = 'pending'
+        ), timed_out AS (
+          UPDATE quotes q SET status = 'timeout', quote = (q.quote::jsonb || ${timeout}::text::jsonb)::json, seq = numbered.seq
+          FROM numbered
+          WHERE q.application_id = (SELECT id FROM application) AND q.insurer = numbered.insurer AND q.status = 'pending'
+          RETURNING q.quote, q.seq
+        ), completed AS (
+          UPDATE applications SET status = 'completed', completed_at = ${at}
+          WHERE id = (SELECT id FROM application)
+          RETURNING id
+        )
+        SELECT coalesce((SELECT json_agg(json_build_array(quote, seq) ORDER BY seq) FROM timed_out), '[]'::json) AS timed_out,
+               EXISTS (SELECT 1 FROM completed) AS completed`,
+    );
+    const timedOut = result.timed_out.map(([quote, seq]) => ({ ...quote, seq }));
+    if (!result.completed) return { timedOut };
     // read after commit: this statement's snapshot may predate answers settled while it waited for the lock
     const completed = await this.find(id);
-    return completed ? { timedOut: result.timed_out, completed } : { timedOut: result.timed_out };
+    return completed ? { timedOut, completed } : { timedOut };
   }
 
   /** Row locks make each expiry its own short transaction; a few run at once over the pool's connections. */
@@ -241,7 +285,7 @@ export class PostgresStore implements ApplicationStore {
 
   /** The quotes of the application row aliased `alias`, by insurer code. */
   private quotesOf(alias: string) {
-    return this.sql`(SELECT json_object_agg(q.insurer, q.quote) FROM quotes q WHERE q.application_id = ${this.sql(alias)}.id)`;
+    return this.sql`(SELECT json_object_agg(q.insurer, json_build_array(q.quote, q.seq)) FROM quotes q WHERE q.application_id = ${this.sql(alias)}.id)`;
   }
 }
 

@@ -31,7 +31,7 @@ export interface IdempotencyRecord {
 }
 
 export interface Expired {
-  /** The quotes this call turned from pending into `timeout`. */
+  /** The quotes this call turned from pending into `timeout`, numbered (`seq`) in this order. */
   timedOut: Quote[];
   /** The application as completed, when this call completed it. */
   completed?: ApplicationDoc;
@@ -67,9 +67,10 @@ export interface ApplicationStore {
   /**
    * Records an insurer's final answer only while the application is quoting and that insurer's quote
    * is still pending: true when this call made the transition, so a redelivered or late answer changes
-   * nothing and no answer lands after completion.
+   * nothing and no answer lands after completion. Answers the quote as stored, numbered (`seq`) after
+   * the application's earlier final states, or undefined when this call changed nothing.
    */
-  settleQuote(quote: Quote): Promise<boolean>;
+  settleQuote(quote: Quote): Promise<Quote | undefined>;
 
   /** Flips quoting → completed when no quote is pending; answers the application only if this call flipped it. */
   completeIfSettled(id: string, completedAt: string): Promise<ApplicationDoc | undefined>;
@@ -93,8 +94,13 @@ export interface ApplicationStore {
 
 export const TIMEOUT_REASON = 'страховая не ответила до истечения срока';
 
-export function timedOutQuote(pending: Quote, at: string): Quote {
-  return { ...pending, status: 'timeout', reason: TIMEOUT_REASON, at };
+export function timedOutQuote(pending: Quote, at: string, seq: number): Quote {
+  return { ...pending, status: 'timeout', reason: TIMEOUT_REASON, at, seq };
+}
+
+/** The sequence number of an application's `completed`: after every quote's final state. */
+export function completedSeq(doc: Pick<ApplicationDoc, 'insurers'>): number {
+  return doc.insurers.length + 1;
 }
 
 /** Ids are UUIDs or hashes; anything else (empty, huge, with a NUL that PostgreSQL's text refuses) is simply not found. */
