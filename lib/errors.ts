@@ -8,6 +8,7 @@ import type { FieldError } from './application/types';
 
 export const ErrorType = {
   validation: 'VALIDATION_ERROR',
+  badRequest: 'BAD_REQUEST',
   unauthorized: 'UNAUTHORIZED',
   notFound: 'NOT_FOUND',
   conflict: 'CONFLICT',
@@ -25,6 +26,13 @@ export const ErrorType = {
 export class ApplicationValidationError extends Errors.MoleculerClientError {
   constructor(errors: FieldError[], detail = 'The application has invalid fields') {
     super(detail, 400, ErrorType.validation, { errors });
+  }
+}
+
+/** A request's header or parameter is wrong (not the application: that is ApplicationValidationError). */
+export class BadRequestError extends Errors.MoleculerClientError {
+  constructor(detail: string, errors: FieldError[]) {
+    super(detail, 400, ErrorType.badRequest, { errors });
   }
 }
 

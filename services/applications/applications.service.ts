@@ -17,6 +17,7 @@ import { newApplication, pendingInsurers, quoteRequest } from './new-application
 import { ExpiryTimers } from './expiry-timers';
 import { IdempotencyRecords } from './idempotency';
 import { applicationView, completedEvent, createdAnswer, tokenMatches } from './views';
+import { eventsAfter, type EventsAfter } from './events';
 
 /** Applications the deadline sweep takes per query, and how many go to the store in one expiry. */
 const SWEEP_BATCH = 500;
@@ -127,6 +128,16 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           const { partner, page, pageSize } = ctx.params;
           const { items, total } = await this.store.listByPartner(partner, (page - 1) * pageSize, pageSize);
           return { items: items.map(applicationView), page, pageSize, total, totalPages: Math.ceil(total / pageSize) };
+        },
+      },
+
+      /** A partner's application's events numbered above `after` (server-sent events, CONTRACT §2). */
+      events: {
+        params: { id: 'string', partner: 'string', after: { type: 'number', integer: true, min: 0, default: 0 } },
+        async handler(this: ApplicationsService, ctx: Context<{ id: string; partner: string; after: number }>): Promise<EventsAfter> {
+          const doc = await this.store.find(ctx.params.id);
+          if (!doc || doc.partner !== ctx.params.partner) throw new NotFoundError('Application not found');
+          return eventsAfter(doc, ctx.params.after);
         },
       },
 

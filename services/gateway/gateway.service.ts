@@ -17,6 +17,8 @@ import { attachSocketGateway, type SocketGateway } from './socket';
 import { onBusReconnect } from './bus-watch';
 import { openApiDocument } from './openapi';
 import { projectRoot } from '../../lib/project-root';
+import { EVENT_STREAM_DEFAULTS, EventStreamHub, lastEventIdOf, serveEventStream } from './event-stream';
+import type { EventsAfter } from '../applications/events';
 
 interface Meta {
   user?: { partner: string };
@@ -30,7 +32,28 @@ interface HttpParams {
   params?: Record<string, string>;
 }
 
-type Gateway = Service<Record<string, unknown>> & { limiter: ApplicationRateLimiter; sockets?: SocketGateway; server: import('node:http').Server };
+type Gateway = Service<Record<string, unknown>> & {
+  limiter: ApplicationRateLimiter;
+  sockets?: SocketGateway;
+  eventStreams: EventStreamHub;
+  server: import('node:http').Server;
+};
+
+/** What moleculer-web hands a function alias: the request with its context and parameters. */
+type AliasRequest = IncomingMessage & { $ctx: Context<unknown, Meta>; $params: HttpParams };
+
+/** A function alias, not an action: the response is a stream this gateway writes as events come. */
+async function streamEvents(svc: Gateway, req: AliasRequest, res: ServerResponse): Promise<void> {
+  const ctx = req.$ctx;
+  const partner = partnerOf(ctx);
+  const applicationId = req.$params.params?.id ?? '';
+  const after = lastEventIdOf(req);
+  await serveEventStream(req, res, svc.eventStreams, {
+    applicationId,
+    after,
+    read: (from) => ctx.call<EventsAfter, { id: string; partner: string; after: number }>('applications.events', { id: applicationId, partner, after: from }),
+  }, EVENT_STREAM_DEFAULTS);
+}
 
 function partnerOf(ctx: Context<unknown, Meta>): string {
   const partner = ctx.meta.user?.partner;
@@ -77,6 +100,9 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
             'POST /applications': 'gateway.createApplication',
             'GET /applications': 'gateway.listApplications',
             'GET /applications/:id': 'gateway.getApplication',
+            'GET /applications/:id/events'(this: Gateway, req: AliasRequest, res: ServerResponse, next: (err?: unknown) => void) {
+              streamEvents(this, req, res).catch(next);
+            },
             'GET /insurers': 'gateway.insurers',
             'GET /health': 'gateway.health',
             // last, so that nothing under /api/v1 falls through to the page's static files
@@ -171,6 +197,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
     events: {
       [SOCKET_PUSH_EVENT](this: Gateway, ctx: Context<SocketPush>) {
         this.sockets?.deliver(ctx.params);
+        this.eventStreams.deliver(ctx.params);
       },
     },
 
@@ -187,6 +214,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
 
     created(this: Gateway) {
       this.limiter = new ApplicationRateLimiter(config.rateLimitPerMinute, config.redisUrl);
+      this.eventStreams = new EventStreamHub();
     },
 
     started(this: Gateway) {
@@ -202,6 +230,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
     },
 
     async stopped(this: Gateway) {
+      this.eventStreams.closeAll();
       await this.sockets?.close();
       await this.limiter.close();
     },

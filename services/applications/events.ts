@@ -1,0 +1,43 @@
+/**
+ * An application's events as the store numbers them (lib/quotes/types.ts, `seq`): each final quote,
+ * then `completed`. Server-sent events and webhooks both read them from here, so a stream resumed
+ * on another gateway, or a delivery retried from another node, names every event the same way.
+ */
+import { publicQuote } from '../../lib/quotes/view';
+import type { Quote } from '../../lib/quotes/types';
+import type { ApplicationDoc } from './stores';
+import { completedEvent } from './views';
+
+export interface ApplicationEvent {
+  seq: number;
+  type: 'quote' | 'completed';
+  data: unknown; // CONTRACT §3/§4, as clients see it
+}
+
+export interface EventsAfter {
+  events: ApplicationEvent[];
+  /** The application is completed: `completed` is the last of its events. */
+  completed: boolean;
+  /** The number `completed` has (or will have). */
+  lastSeq: number;
+}
+
+/**
+ * Quotes made final before sequence numbers were stored (journals of earlier versions) come
+ * after the numbered ones, in catalog order: they are final, so the order never changes.
+ */
+function numberedQuotes(doc: ApplicationDoc): Array<Quote & { seq: number }> {
+  const final = doc.insurers.map((i) => doc.quotes[i.code]).filter((q): q is Quote => q !== undefined && q.status !== 'pending');
+  let next = Math.max(0, ...final.map((q) => q.seq ?? 0));
+  return final.map((q) => ({ ...q, seq: q.seq ?? ++next })).sort((a, b) => a.seq - b.seq);
+}
+
+/** Every event with a number above `after`, in order. */
+export function eventsAfter(doc: ApplicationDoc, after: number): EventsAfter {
+  const events: ApplicationEvent[] = numberedQuotes(doc)
+    .filter((q) => q.seq > after)
+    .map((q) => ({ seq: q.seq, type: 'quote', data: publicQuote(q) }));
+  const { seq: lastSeq, ...completed } = completedEvent(doc);
+  if (doc.status === 'completed' && lastSeq > after) events.push({ seq: lastSeq, type: 'completed', data: completed });
+  return { events, completed: doc.status === 'completed', lastSeq };
+}
