@@ -83,9 +83,23 @@ export interface AppConfig {
   deadlineSweepMs: number;
   disabledInsurers: ReadonlySet<string>; // answered `unavailable` without being asked
   idempotencyTtlMs: number;
+  webhooks: WebhookSettings;
   insurerCalls: InsurerCallSettings;
   cluster: ClusterSettings;
   logLevel: string;
+}
+
+/** Webhook deliveries (CONTRACT §2; services/applications/webhooks). */
+export interface WebhookSettings {
+  secrets: Map<string, string>; // partner -> signing secret
+  /** Only https, and never a loopback, private or link-local address (NODE_ENV=production). */
+  publicHttpsOnly: boolean;
+  timeoutMs: number; // one delivery attempt
+  firstRetryMs: number; // doubles each attempt up to maxRetryMs
+  maxRetryMs: number;
+  retryForMs: number; // a delivery is given up this long after its first attempt
+  perPartnerConcurrency: number; // applications delivered at once per partner per node
+  scanMs: number; // how often the store is asked for deliveries due
 }
 
 export type StoreEngine = 'embedded' | 'postgres' | 'mongo';
@@ -125,6 +139,33 @@ export function parsePartnerKeys(raw: string): Map<string, string> {
     keys.set(key, partner);
   }
   return keys;
+}
+
+export function parseWebhookSecrets(raw: string): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = pair.indexOf(':');
+    const secret = pair.slice(at + 1).trim();
+    if (at <= 0 || secret.length < 16) throw new ConfigError(`PARTNER_WEBHOOK_SECRETS entries are partner:secret with a secret of 16 characters or more, got "${pair.slice(0, Math.max(at, 0))}:…"`);
+    secrets.set(pair.slice(0, at).trim(), secret);
+  }
+  return secrets;
+}
+
+function webhookSettings(env: Env, production: boolean): WebhookSettings {
+  if (production && !env.PARTNER_WEBHOOK_SECRETS) {
+    throw new ConfigError('PARTNER_WEBHOOK_SECRETS is required with NODE_ENV=production: every partner may send X-Callback-Url, and deliveries are signed with its secret');
+  }
+  return {
+    secrets: parseWebhookSecrets(env.PARTNER_WEBHOOK_SECRETS ?? 'demo:demo-webhook-secret'),
+    publicHttpsOnly: production,
+    timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1),
+    firstRetryMs: int(env, 'WEBHOOK_FIRST_RETRY_MS', 1_000, 1),
+    maxRetryMs: 3_600_000,
+    retryForMs: int(env, 'WEBHOOK_RETRY_FOR_MS', 24 * 3_600_000, 1),
+    perPartnerConcurrency: int(env, 'WEBHOOK_PARTNER_CONCURRENCY', 8, 1),
+    scanMs: int(env, 'WEBHOOK_SCAN_MS', 1_000, 10),
+  };
 }
 
 function parseServices(raw: string | undefined): ServicePart[] {
@@ -204,6 +245,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     deadlineSweepMs: int(env, 'DEADLINE_SWEEP_MS', 200, 10),
     disabledInsurers: parseDisabledInsurers(env.DISABLED_INSURERS),
     idempotencyTtlMs: 24 * 3600_000,
+    webhooks: webhookSettings(env, production),
     insurerCalls: {
       callTimeoutMs: int(env, 'INSURER_CALL_TIMEOUT_MS', 5_000, 1),
       retry: { retries: 2, delayMs: 100, maxDelayMs: 1_000, factor: 2 },

@@ -18,6 +18,10 @@ import { ExpiryTimers } from './expiry-timers';
 import { IdempotencyRecords } from './idempotency';
 import { applicationView, completedEvent, createdAnswer, tokenMatches } from './views';
 import { eventsAfter, type EventsAfter } from './events';
+import { createWebhookStore, type WebhookStore } from './webhooks';
+import { newWebhookRecord, WebhookDispatcher } from './webhooks/dispatcher';
+import { createWebhookSender } from './webhooks/sender';
+import { checkWebhookPartner, deliveriesView } from './webhooks/views';
 
 /** Applications the deadline sweep takes per query, and how many go to the store in one expiry. */
 const SWEEP_BATCH = 500;
@@ -28,6 +32,7 @@ interface CreateParams {
   partner?: string | null;
   id?: string;
   idempotencyKey?: string;
+  callbackUrl?: string; // checked by the gateway (lib/webhooks/callback-url.ts)
 }
 
 interface Vars {
@@ -36,6 +41,9 @@ interface Vars {
   sweepTimer?: NodeJS.Timeout;
   sweepRun?: Promise<void>;
   expiryTimers: ExpiryTimers;
+  webhooks: WebhookStore;
+  dispatcher: WebhookDispatcher;
+  webhookSender: ReturnType<typeof createWebhookSender>;
 }
 
 type ApplicationsService = Service & Vars & Methods;
@@ -60,9 +68,11 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           partner: { type: 'string', optional: true, nullable: true },
           id: { type: 'uuid', optional: true },
           idempotencyKey: { type: 'string', optional: true, max: 255 },
+          callbackUrl: { type: 'string', optional: true, max: 2048 },
         },
         async handler(this: ApplicationsService, ctx: Context<CreateParams>) {
-          const { partner = null, idempotencyKey } = ctx.params;
+          const { partner = null, idempotencyKey, callbackUrl } = ctx.params;
+          if (callbackUrl !== undefined) checkWebhookPartner(config, partner);
           const now = Date.now();
           const idempotent = idempotencyKey ? this.idempotency.request(partner, idempotencyKey, ctx.params.application) : undefined;
           if (idempotent) {
@@ -74,18 +84,28 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           if (!checked.ok) throw new ApplicationValidationError(checked.errors);
 
           const doc = newApplication(config, ctx.params.id ?? crypto.randomUUID(), partner, checked.value, now);
-          if (!(await this.store.insert(doc))) throw new ConflictError('An application with this id already exists');
+          // the webhook first: an application stored without it could have events nobody delivers
+          const hook = partner && callbackUrl ? newWebhookRecord(doc, partner, callbackUrl) : undefined;
+          if (hook && !(await this.webhooks.create(hook))) throw new ConflictError('An application with this id already exists');
+          if (!(await this.store.insert(doc))) {
+            if (hook) await this.webhooks.remove(doc.id);
+            throw new ConflictError('An application with this id already exists');
+          }
+          const forget = async () => {
+            await this.store.remove(doc.id);
+            if (hook) await this.webhooks.remove(doc.id);
+          };
           const answer = createdAnswer(doc);
 
           if (idempotent) {
             // a concurrent request with the same key recorded first: ours never existed, whether
             // we answer with its application or with a 409 for another body
             const winner = await this.idempotency.remember(idempotent, answer, now).catch(async (err: unknown) => {
-              await this.store.remove(doc.id);
+              await forget();
               throw err;
             });
             if (winner !== undefined) {
-              await this.store.remove(doc.id);
+              await forget();
               return winner;
             }
           }
@@ -96,12 +116,14 @@ export function createApplicationsService(config: AppConfig, options: { redispat
               await publish(this.broker, QUOTE_REQUESTED, quoteRequest(doc, asked), { messageId: `${doc.id}.requested`, retryForMs: config.cluster.publishRetryMs });
             } catch (err) {
               // nobody will ask the insurers: the application is not taken, and the caller is told so
-              await this.store.remove(doc.id);
+              await forget();
               if (idempotent) await this.idempotency.forget(idempotent);
               throw err;
             }
           }
+          this.dispatcher.remember(doc.id, hook !== undefined);
           for (const quote of Object.values(doc.quotes)) if (quote.status !== 'pending') this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
+          if (hook && asked.length < doc.insurers.length) this.dispatcher.notify(doc.id, hook.partner);
           if (asked.length === 0) {
             await this.completeIfSettled(doc.id);
           }
@@ -141,6 +163,16 @@ export function createApplicationsService(config: AppConfig, options: { redispat
         },
       },
 
+      /** The webhook deliveries of a partner's application (CONTRACT §2): none without X-Callback-Url. */
+      deliveries: {
+        params: { id: 'string', partner: 'string' },
+        async handler(this: ApplicationsService, ctx: Context<{ id: string; partner: string }>) {
+          const doc = await this.store.find(ctx.params.id);
+          if (!doc || doc.partner !== ctx.params.partner) throw new NotFoundError('Application not found');
+          return deliveriesView(await this.webhooks.find(doc.id));
+        },
+      },
+
       /** For Socket.IO subscribers: only a holder of the application's token may see it. */
       snapshot: {
         params: { id: 'string', token: 'string' },
@@ -164,6 +196,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
             const settled = await this.store.settleQuote(quote);
             if (settled) {
               this.broker.emit(APPLICATION_QUOTE_EVENT, settled);
+              this.dispatcher.notify(quote.applicationId);
               await this.completeIfSettled(quote.applicationId);
             } else if (wasRedelivered(raw)) {
               await this.retell(quote.applicationId, quote.insurer.code);
@@ -188,7 +221,10 @@ export function createApplicationsService(config: AppConfig, options: { redispat
       /** Completes the application if nothing is pending any more; only the call that flips it emits. */
       async completeIfSettled(id: string) {
         const completed = await this.store.completeIfSettled(id, new Date().toISOString());
-        if (completed) this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
+        if (completed) {
+          this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
+          this.dispatcher.notify(id);
+        }
       },
 
       /**
@@ -200,6 +236,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
         const stored = doc?.quotes[insurerCode];
         if (!doc || !stored || stored.status === 'pending') return;
         this.broker.emit(APPLICATION_QUOTE_EVENT, stored);
+        this.dispatcher.notify(id);
         if (doc.status === 'completed') this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(doc));
         else await this.completeIfSettled(id);
       },
@@ -212,6 +249,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           if (completed) this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
           else for (const quote of timedOut) this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
         }
+        for (const id of ids) this.dispatcher.notify(id);
       },
 
       async sweep() {
@@ -257,6 +295,17 @@ export function createApplicationsService(config: AppConfig, options: { redispat
 
     created(this: ApplicationsService) {
       this.store = createApplicationStore(config, this);
+      this.webhooks = createWebhookStore(config);
+      this.webhookSender = createWebhookSender(config.webhooks);
+      this.dispatcher = new WebhookDispatcher({
+        store: this.webhooks,
+        load: (id) => this.store.find(id),
+        send: this.webhookSender.send,
+        settings: config.webhooks,
+        owner: this.broker.nodeID,
+        now: Date.now,
+        onError: (message, err) => this.logger.warn(message, err),
+      });
       this.idempotency = new IdempotencyRecords(this.store.idempotency, config.idempotencyTtlMs);
       this.expiryTimers = new ExpiryTimers(
         (ids) => this.expire(ids),
@@ -266,6 +315,8 @@ export function createApplicationsService(config: AppConfig, options: { redispat
 
     async started(this: ApplicationsService) {
       await this.store.connect();
+      await this.webhooks.connect();
+      this.dispatcher.start();
       this.sweepTimer = setInterval(() => void this.sweep(), config.deadlineSweepMs);
     },
 
@@ -273,6 +324,9 @@ export function createApplicationsService(config: AppConfig, options: { redispat
       clearInterval(this.sweepTimer);
       this.expiryTimers.clear();
       await this.sweepRun; // a sweep under way finishes before the store closes
+      await this.dispatcher.stop();
+      await this.webhookSender.close();
+      await this.webhooks.close();
       await this.store.close();
     },
   };

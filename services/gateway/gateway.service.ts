@@ -17,12 +17,14 @@ import { attachSocketGateway, type SocketGateway } from './socket';
 import { onBusReconnect } from './bus-watch';
 import { openApiDocument } from './openapi';
 import { projectRoot } from '../../lib/project-root';
+import { checkCallbackUrl } from '../../lib/webhooks/callback-url';
 import { EVENT_STREAM_DEFAULTS, EventStreamHub, lastEventIdOf, serveEventStream } from './event-stream';
 import type { EventsAfter } from '../applications/events';
 
 interface Meta {
   user?: { partner: string };
   idempotencyKey?: string;
+  callbackUrl?: string;
   $statusCode?: number;
 }
 
@@ -100,6 +102,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
             'POST /applications': 'gateway.createApplication',
             'GET /applications': 'gateway.listApplications',
             'GET /applications/:id': 'gateway.getApplication',
+            'GET /applications/:id/deliveries': 'gateway.deliveries',
             'GET /applications/:id/events'(this: Gateway, req: AliasRequest, res: ServerResponse, next: (err?: unknown) => void) {
               streamEvents(this, req, res).catch(next);
             },
@@ -112,6 +115,8 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           onBeforeCall(ctx: Context<unknown, Meta>, _route: unknown, req: IncomingMessage) {
             const key = req.headers['idempotency-key'];
             if (typeof key === 'string' && key.length > 0) ctx.meta.idempotencyKey = key;
+            const callback = req.headers['x-callback-url'];
+            if (typeof callback === 'string') ctx.meta.callbackUrl = callback;
           },
         },
         {
@@ -135,10 +140,12 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
         async handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
           const partner = partnerOf(ctx);
           await this.limiter.consume(`partner:${partner}`);
+          const callbackUrl = ctx.meta.callbackUrl === undefined ? undefined : await checkCallbackUrl(ctx.meta.callbackUrl, config.webhooks);
           const created = await ctx.call('applications.create', {
             application: ctx.params.body,
             partner,
             ...(ctx.meta.idempotencyKey ? { idempotencyKey: ctx.meta.idempotencyKey } : {}),
+            ...(callbackUrl ? { callbackUrl } : {}),
           });
           ctx.meta.$statusCode = 202;
           return created;
@@ -148,6 +155,12 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
         visibility: 'published',
         handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
           return ctx.call('applications.get', { id: ctx.params.params?.id ?? '', partner: partnerOf(ctx) });
+        },
+      },
+      deliveries: {
+        visibility: 'published',
+        handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
+          return ctx.call('applications.deliveries', { id: ctx.params.params?.id ?? '', partner: partnerOf(ctx) });
         },
       },
       listApplications: {

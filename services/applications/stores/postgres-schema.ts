@@ -60,6 +60,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE UNIQUE INDEX quotes_by_application_seq ON quotes (application_id, seq)`,
     ],
   },
+  {
+    version: 3,
+    name: 'webhook deliveries',
+    statements: [
+      // services/applications/webhooks: one row per application with an X-Callback-Url
+      `CREATE TABLE webhooks (
+         application_id text PRIMARY KEY,
+         partner text NOT NULL,
+         url text NOT NULL,
+         sent integer NOT NULL,
+         done boolean NOT NULL,
+         next_attempt_at_ms bigint NOT NULL,
+         retry_at_ms bigint NOT NULL,
+         lease_owner text,
+         lease_until_ms bigint NOT NULL,
+         deliveries json NOT NULL
+       )`,
+      `CREATE INDEX webhooks_due ON webhooks (next_attempt_at_ms) WHERE NOT done`,
+    ],
+  },
 ];
 
 /** Applies the migrations this database has not had yet; answers the versions this call applied. */
