@@ -8,7 +8,7 @@ import ApiGateway from 'moleculer-web';
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import type { AppConfig } from '../../lib/config';
 import { INSURERS } from '../../lib/insurers/catalog';
-import { NotFoundError, UnauthorizedError } from '../../lib/errors';
+import { UnauthorizedError } from '../../lib/errors';
 import { toProblem } from '../../lib/problem';
 import { SOCKET_PUSH_EVENT, type SocketPush } from '../../lib/channels';
 import { insurerServiceName } from '../insurers/insurer.service';
@@ -16,12 +16,17 @@ import { ApplicationRateLimiter } from './rate-limit';
 import { attachSocketGateway, type SocketGateway } from './socket';
 import { onBusReconnect } from './bus-watch';
 import { openApiDocument } from './openapi';
+import { apiDocsAliases } from './api-docs';
+import { answerUnrouted, partnerAliases } from './routes';
+import { errorAnswerHeaders, type AnsweredRequest } from './answer-headers';
+import { partnerLimitKey } from './rate-limit';
 import { projectRoot } from '../../lib/project-root';
 
 interface Meta {
   user?: { partner: string };
   idempotencyKey?: string;
   $statusCode?: number;
+  $responseHeaders?: Record<string, string>;
 }
 
 interface HttpParams {
@@ -43,9 +48,10 @@ function hasService(svc: Gateway, name: string): boolean {
   return svc.broker.registry.hasService(name, undefined as unknown as string);
 }
 
-export function sendProblem(res: ServerResponse, err: unknown): void {
+export function sendProblem(res: ServerResponse, err: unknown, headers: Record<string, string> = {}): void {
   const problem = toProblem(err);
   if (res.headersSent) return void res.end();
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (problem.status === 429 && problem.retryAfterSeconds) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
   res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
   res.writeHead(problem.status);
@@ -73,16 +79,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           mappingPolicy: 'restrict',
           autoAliases: false,
           bodyParsers: { json: { limit: config.bodyLimit, strict: false }, urlencoded: false },
-          aliases: {
-            'POST /applications': 'gateway.createApplication',
-            'GET /applications': 'gateway.listApplications',
-            'GET /applications/:id': 'gateway.getApplication',
-            'GET /insurers': 'gateway.insurers',
-            'GET /health': 'gateway.health',
-            // last, so that nothing under /api/v1 falls through to the page's static files
-            '* /': 'gateway.notFound',
-            '* /*rest': 'gateway.notFound',
-          },
+          aliases: partnerAliases(), // the route table: services/gateway/routes.ts
           onBeforeCall(ctx: Context<unknown, Meta>, _route: unknown, req: IncomingMessage) {
             const key = req.headers['idempotency-key'];
             if (typeof key === 'string' && key.length > 0) ctx.meta.idempotencyKey = key;
@@ -93,13 +90,13 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           mappingPolicy: 'restrict',
           autoAliases: false,
           bodyParsers: false,
-          aliases: { 'GET /openapi.json': 'gateway.openapi' },
+          aliases: { 'GET /openapi.json': 'gateway.openapi', ...apiDocsAliases() },
         },
       ],
       assets: { folder: path.join(projectRoot(), 'public'), options: { index: 'index.html' } },
-      onError(this: Gateway, _req: IncomingMessage, res: ServerResponse, err: Error) {
+      onError(this: Gateway, req: AnsweredRequest, res: ServerResponse, err: Error) {
         if (toProblem(err).status >= 500) this.logger.error('request failed', err);
-        sendProblem(res, err);
+        void errorAnswerHeaders(req, this.limiter, config.partnerKeys).then((headers) => sendProblem(res, err, headers));
       },
     },
 
@@ -108,7 +105,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
         visibility: 'published',
         async handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
           const partner = partnerOf(ctx);
-          await this.limiter.consume(`partner:${partner}`);
+          await this.limiter.consumeAnswering(partnerLimitKey(partner), ctx.meta);
           const created = await ctx.call('applications.create', {
             application: ctx.params.body,
             partner,
@@ -156,9 +153,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
       },
       notFound: {
         visibility: 'published',
-        handler() {
-          throw new NotFoundError('No such route');
-        },
+        handler: answerUnrouted, // 404, or 405 / OPTIONS on a path of the route table
       },
       openapi: {
         visibility: 'published',

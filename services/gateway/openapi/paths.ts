@@ -1,6 +1,6 @@
 /** paths: every route of CONTRACT §2 under the server /api/v1. */
 import { applicationStateExample, completedExample, createdExample, offerExample, sampleApplicationExample } from './examples';
-import { RATE_LIMIT_HEADERS, use, withHeaders } from './responses';
+import { RATE_LIMIT_HEADERS, RATE_LIMIT_HEADERS_FOR_A_KNOWN_KEY, use, withHeaders } from './responses';
 
 type Schema = Record<string, unknown>;
 const schema = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -48,10 +48,10 @@ export const paths: Record<string, Schema> = {
           headers: RATE_LIMIT_HEADERS,
           content: json(schema('Created'), createdExample),
         },
-        400: withHeaders('BadRequest', RATE_LIMIT_HEADERS),
+        400: withHeaders('BadRequest', RATE_LIMIT_HEADERS_FOR_A_KNOWN_KEY),
         401: use('Unauthorized'),
         409: withHeaders('Conflict', RATE_LIMIT_HEADERS),
-        413: withHeaders('PayloadTooLarge', RATE_LIMIT_HEADERS),
+        413: withHeaders('PayloadTooLarge', RATE_LIMIT_HEADERS_FOR_A_KNOWN_KEY),
         429: withHeaders('TooManyRequests', RATE_LIMIT_HEADERS),
         '5XX': use('ServerError'),
       },

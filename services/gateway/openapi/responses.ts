@@ -38,6 +38,16 @@ export const RATE_LIMIT_HEADERS = {
   'X-RateLimit-Reset': header('XRateLimitReset'),
 };
 
+/** On answers that can come before the key is read (a body that is not JSON, or too large): there only for a known key. */
+export const RATE_LIMIT_HEADERS_FOR_A_KNOWN_KEY = Object.fromEntries(
+  Object.entries({ 'X-RateLimit-Limit': 'XRateLimitLimit', 'X-RateLimit-Remaining': 'XRateLimitRemaining', 'X-RateLimit-Reset': 'XRateLimitReset' })
+    .map(([name, component]) => [name, {
+      ...headers[component],
+      required: false,
+      description: `${String(headers[component].description)}; absent when X-Api-Key is missing or unknown`,
+    }]),
+);
+
 function problem(description: string, examples: Record<string, object>, extraHeaders: Record<string, object> = {}): Schema {
   return {
     description,

@@ -1,0 +1,81 @@
+/**
+ * The partner API's route table. moleculer-web's aliases and the 405 answer's Allow header are
+ * both derived from it, so a route cannot be served without being allowed, or the reverse.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Context } from 'moleculer';
+import { MethodNotAllowedError, NotFoundError } from '../../lib/errors';
+
+export const PARTNER_API_BASE = '/api/v1';
+
+interface PartnerRoute {
+  method: 'GET' | 'POST';
+  /** moleculer-web's syntax: `:name` is one path segment. */
+  path: string;
+  /** An action name, or a moleculer-web alias object (e.g. a streaming alias). */
+  alias: string | Record<string, unknown>;
+}
+
+const NOT_WIRED_YET = 'gateway.notFound';
+
+export const PARTNER_ROUTES: readonly PartnerRoute[] = [
+  { method: 'POST', path: '/applications', alias: 'gateway.createApplication' },
+  { method: 'GET', path: '/applications', alias: 'gateway.listApplications' },
+  { method: 'GET', path: '/applications/:id', alias: 'gateway.getApplication' },
+  // TODO(events/webhooks): alias these two to their actions once they exist on this branch
+  { method: 'GET', path: '/applications/:id/events', alias: NOT_WIRED_YET },
+  { method: 'GET', path: '/applications/:id/deliveries', alias: NOT_WIRED_YET },
+  { method: 'GET', path: '/insurers', alias: 'gateway.insurers' },
+  { method: 'GET', path: '/health', alias: 'gateway.health' },
+];
+
+/** moleculer-web aliases of the route table, then the catch-all that answers 404, 405 or OPTIONS. */
+export function partnerAliases(): Record<string, string | Record<string, unknown>> {
+  const unrouted = { action: 'gateway.notFound', passReqResToParams: true };
+  return {
+    ...Object.fromEntries(PARTNER_ROUTES.map((r) => [`${r.method} ${r.path}`, r.alias])),
+    // last (optimizeOrder is off), so that nothing under /api/v1 falls through to the page's static files
+    '* /': unrouted,
+    '* /*rest': unrouted,
+  };
+}
+
+function segmentsOf(path: string): string[] {
+  return path.split('/').filter((s) => s.length > 0);
+}
+
+function routeMatches(route: PartnerRoute, segments: string[]): boolean {
+  const template = segmentsOf(route.path);
+  return template.length === segments.length && template.every((t, i) => t.startsWith(':') || t === segments[i]);
+}
+
+/** The methods `path` (under PARTNER_API_BASE, query allowed) answers; empty for a path that is no route. */
+export function allowedMethods(path: string): string[] {
+  const within = path.split('?')[0].slice(PARTNER_API_BASE.length);
+  const segments = segmentsOf(within);
+  const methods = PARTNER_ROUTES.filter((r) => routeMatches(r, segments)).map((r) => r.method);
+  return methods.length === 0 ? [] : [...new Set(methods), 'OPTIONS'];
+}
+
+type UnroutedRequest = Pick<IncomingMessage, 'method' | 'url'> & { originalUrl?: string };
+interface UnroutedMeta {
+  $statusCode?: number;
+  $responseHeaders?: Record<string, string>;
+}
+
+/**
+ * The catch-all action: a request no alias of the table took. OPTIONS on a route answers 204 with
+ * Allow; another method on a route is 405 with Allow (HEAD too: GET answers are computed per
+ * request and are not offered without their body); anything else is 404, as is a route still
+ * aliased here for its own method.
+ */
+export function answerUnrouted(ctx: Context<{ $req?: UnroutedRequest }, UnroutedMeta>): null {
+  const req = ctx.params.$req;
+  const method = (req?.method ?? 'GET').toUpperCase();
+  const allowed = req ? allowedMethods(req.originalUrl ?? req.url ?? '') : [];
+  if (allowed.length === 0 || (allowed.includes(method) && method !== 'OPTIONS')) throw new NotFoundError('No such route');
+  ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, Allow: allowed.join(', ') };
+  if (method !== 'OPTIONS') throw new MethodNotAllowedError(method, allowed);
+  ctx.meta.$statusCode = 204;
+  return null;
+}
