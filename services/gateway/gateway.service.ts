@@ -17,7 +17,7 @@ import { attachSocketGateway, type SocketGateway } from './socket';
 import { onBusReconnect } from './bus-watch';
 import { openApiDocument } from './openapi';
 import { apiDocsAliases } from './api-docs';
-import { answerUnrouted, partnerAliases } from './routes';
+import { answerOptions, answerUnrouted, partnerAliases } from './routes';
 import { errorAnswerHeaders, type AnsweredRequest } from './answer-headers';
 import { partnerLimitKey } from './rate-limit';
 import { projectRoot } from '../../lib/project-root';
@@ -79,6 +79,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           mappingPolicy: 'restrict',
           autoAliases: false,
           bodyParsers: { json: { limit: config.bodyLimit, strict: false }, urlencoded: false },
+          use: [answerOptions],
           aliases: partnerAliases(), // the route table: services/gateway/routes.ts
           onBeforeCall(ctx: Context<unknown, Meta>, _route: unknown, req: IncomingMessage) {
             const key = req.headers['idempotency-key'];
@@ -153,7 +154,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
       },
       notFound: {
         visibility: 'published',
-        handler: answerUnrouted, // 404, or 405 / OPTIONS on a path of the route table
+        handler: answerUnrouted, // 404, or 405 on a path of the route table
       },
       openapi: {
         visibility: 'published',

@@ -2,7 +2,7 @@
  * The partner API's route table. moleculer-web's aliases and the 405 answer's Allow header are
  * both derived from it, so a route cannot be served without being allowed, or the reverse.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'moleculer';
 import { MethodNotAllowedError, NotFoundError } from '../../lib/errors';
 
@@ -59,23 +59,32 @@ export function allowedMethods(path: string): string[] {
 
 type UnroutedRequest = Pick<IncomingMessage, 'method' | 'url'> & { originalUrl?: string };
 interface UnroutedMeta {
-  $statusCode?: number;
   $responseHeaders?: Record<string, string>;
 }
 
 /**
- * The catch-all action: a request no alias of the table took. OPTIONS on a route answers 204 with
- * Allow; another method on a route is 405 with Allow (HEAD too: GET answers are computed per
- * request and are not offered without their body); anything else is 404, as is a route still
- * aliased here for its own method.
+ * The catch-all action: a request no alias of the table took. Another method on a route is 405
+ * with Allow (HEAD too: GET answers are computed per request and are not offered without their
+ * body); anything else is 404, as is a route still aliased here for its own method.
  */
-export function answerUnrouted(ctx: Context<{ $req?: UnroutedRequest }, UnroutedMeta>): null {
+export function answerUnrouted(ctx: Context<{ $req?: UnroutedRequest }, UnroutedMeta>): never {
   const req = ctx.params.$req;
   const method = (req?.method ?? 'GET').toUpperCase();
   const allowed = req ? allowedMethods(req.originalUrl ?? req.url ?? '') : [];
-  if (allowed.length === 0 || (allowed.includes(method) && method !== 'OPTIONS')) throw new NotFoundError('No such route');
+  if (allowed.length === 0 || allowed.includes(method)) throw new NotFoundError('No such route');
   ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, Allow: allowed.join(', ') };
-  if (method !== 'OPTIONS') throw new MethodNotAllowedError(method, allowed);
-  ctx.meta.$statusCode = 204;
-  return null;
+  throw new MethodNotAllowedError(method, allowed);
+}
+
+/**
+ * A route middleware for OPTIONS: 204 with Allow on a route, 404 elsewhere. It has to come before
+ * the aliases: moleculer-web resolves an OPTIONS request as the GET of its path (or as the method
+ * of Access-Control-Request-Method), so an alias would run that action.
+ */
+export function answerOptions(req: UnroutedRequest, res: ServerResponse, next: (err?: Error) => void): void {
+  if (req.method !== 'OPTIONS') return next();
+  const allowed = allowedMethods(req.originalUrl ?? req.url ?? '');
+  if (allowed.length === 0) return next(new NotFoundError('No such route'));
+  res.writeHead(204, { Allow: allowed.join(', ') });
+  res.end();
 }

@@ -40,16 +40,16 @@ class ServedDocument {
   /** Problems with this answer; none when it matches. */
   check(method: string, path: string, answer: CheckedAnswer): string[] {
     const template = this.templateOf(path);
-    if (!template) return this.checkShared(['components', 'responses', 'NoRoute'], 404, answer);
+    if (!template) return this.checkShared(method, ['components', 'responses', 'NoRoute'], 404, answer);
     const operation = this.doc.paths[template][method.toLowerCase()] as Json | undefined;
     if (!operation) {
-      if (method === 'OPTIONS') return this.checkShared(['components', 'responses', 'Options'], 204, answer);
-      return this.checkShared(['components', 'responses', 'MethodNotAllowed'], 405, answer);
+      if (method === 'OPTIONS') return this.checkShared(method, ['components', 'responses', 'Options'], 204, answer);
+      return this.checkShared(method, ['components', 'responses', 'MethodNotAllowed'], 405, answer);
     }
     const base = ['paths', template, method.toLowerCase(), 'responses'];
     const key = [String(answer.status), `${String(answer.status)[0]}XX`, 'default'].find((k) => k in operation.responses);
     if (!key) return [`status ${answer.status} is not documented for ${method} ${template} (documented: ${Object.keys(operation.responses).join(', ')})`];
-    return this.checkResponse([...base, key], answer);
+    return this.checkResponse(method, [...base, key], answer);
   }
 
   private templateOf(path: string): string | undefined {
@@ -63,9 +63,9 @@ class ServedDocument {
     return Object.keys(this.doc.paths).filter(matches).sort((a, b) => parameters(a) - parameters(b))[0];
   }
 
-  private checkShared(pointer: string[], status: number, answer: CheckedAnswer): string[] {
+  private checkShared(method: string, pointer: string[], status: number, answer: CheckedAnswer): string[] {
     if (answer.status !== status) return [`expected ${status} here (${pointer.at(-1)}), got ${answer.status}`];
-    return this.checkResponse(pointer, answer);
+    return this.checkResponse(method, pointer, answer);
   }
 
   private resolve(pointer: string[]): { pointer: string[]; value: Json } {
@@ -86,7 +86,7 @@ class ServedDocument {
     return validate;
   }
 
-  private checkResponse(responsePointer: string[], answer: CheckedAnswer): string[] {
+  private checkResponse(method: string, responsePointer: string[], answer: CheckedAnswer): string[] {
     const { pointer, value: response } = this.resolve(responsePointer);
     const problems: string[] = [];
     for (const name of Object.keys(response.headers ?? {})) {
@@ -101,6 +101,7 @@ class ServedDocument {
       const validate = this.validator([...header.pointer, 'schema']);
       if (!validate(headerValue)) problems.push(`header ${name}: ${JSON.stringify(raw)} ${this.ajv.errorsText(validate.errors)}`);
     }
+    if (method === 'HEAD') return problems; // HTTP sends a HEAD answer without its body
     const contentType = answer.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
     const content = response.content as Json | undefined;
     if (!content) {
