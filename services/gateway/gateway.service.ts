@@ -12,14 +12,13 @@ import { UnauthorizedError } from '../../lib/errors';
 import { toProblem } from '../../lib/problem';
 import { SOCKET_PUSH_EVENT, type SocketPush } from '../../lib/channels';
 import { insurerServiceName } from '../insurers/insurer.service';
-import { ApplicationRateLimiter } from './rate-limit';
+import { ApplicationRateLimiter, partnerLimitKey } from './rate-limit';
 import { attachSocketGateway, type SocketGateway } from './socket';
 import { onBusReconnect } from './bus-watch';
 import { openApiDocument } from './openapi';
 import { apiDocsAliases } from './api-docs';
 import { answerOptions, answerUnrouted, partnerAliases } from './routes';
 import { errorAnswerHeaders, type AnsweredRequest } from './answer-headers';
-import { partnerLimitKey } from './rate-limit';
 import { projectRoot } from '../../lib/project-root';
 
 interface Meta {

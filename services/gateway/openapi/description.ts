@@ -2,7 +2,8 @@
 export const description = `
 The partner API of the OSAGO quote aggregator: submit one application, and about ten insurers are
 asked at once; follow their quotes by polling \`GET /applications/{id}\`, by the event stream
-\`GET /applications/{id}/events\`, or by a webhook (\`X-Callback-Url\`).
+\`GET /applications/{id}/events\`, or by a webhook (\`X-Callback-Url\`). This document is served at
+\`/api/openapi.json\`, and as an interactive page at \`/api/docs\`.
 
 ## Keys and limits
 
