@@ -11,6 +11,7 @@ export const ErrorType = {
   badRequest: 'BAD_REQUEST',
   unauthorized: 'UNAUTHORIZED',
   notFound: 'NOT_FOUND',
+  methodNotAllowed: 'METHOD_NOT_ALLOWED',
   conflict: 'CONFLICT',
   rateLimited: 'RATE_LIMITED',
   insurerTransient: 'INSURER_TRANSIENT',
@@ -45,6 +46,13 @@ export class UnauthorizedError extends Errors.MoleculerClientError {
 export class NotFoundError extends Errors.MoleculerClientError {
   constructor(detail = 'Not found') {
     super(detail, 404, ErrorType.notFound);
+  }
+}
+
+/** `data.allow`: the methods the path answers, for the Allow header. */
+export class MethodNotAllowedError extends Errors.MoleculerClientError {
+  constructor(method: string, allow: readonly string[]) {
+    super(`${method} is not allowed here; allowed: ${allow.join(', ')}`, 405, ErrorType.methodNotAllowed, { allow: [...allow] });
   }
 }
 

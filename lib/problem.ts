@@ -35,6 +35,7 @@ const SLUGS: Record<string, string> = {
   NO_TOKEN: 'unauthorized',
   INVALID_TOKEN: 'unauthorized',
   NOT_FOUND: 'not-found',
+  METHOD_NOT_ALLOWED: 'method-not-allowed',
   CONFLICT: 'conflict',
   RATE_LIMITED: 'rate-limited',
   BUS_UNAVAILABLE: 'service-unavailable',

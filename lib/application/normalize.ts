@@ -24,9 +24,13 @@ export function compactUpper(text: string): string {
   return text.replace(/\s+/g, '').toUpperCase();
 }
 
-const PLATE = /^[АВЕКМНОРСТУХ](\d{3})[АВЕКМНОРСТУХ]{2}\d{2,3}$/;
+/** The twelve Cyrillic letters a plate may carry: those with a Latin twin. */
+export const PLATE_LETTERS = 'АВЕКМНОРСТУХ';
+/** The series digits of a plate; `000` is never issued. */
+export const PLATE_DIGITS = 3;
+const PLATE = new RegExp(`^[${PLATE_LETTERS}](\\d{${PLATE_DIGITS}})[${PLATE_LETTERS}]{2}\\d{2,3}$`);
 // Even a generously spaced plate is far shorter; don't scan megabytes to refuse them.
-const PLATE_INPUT_MAX = 32;
+export const PLATE_INPUT_MAX = 32;
 
 /** A Russian passenger-car plate in canonical form (`А123ВС777`), or undefined if it isn't one. */
 export function normalizePlate(raw: string): string | undefined {

@@ -110,6 +110,9 @@ const SUBJECT_BY_CODE: ReadonlyMap<string, string> = new Map(
   Object.entries(SUBJECTS).flatMap(([subject, codes]) => codes.map((code) => [code, subject] as const)),
 );
 
+/** Every real region code, for the published JSON Schema of the application. */
+export const REGION_CODES: readonly string[] = [...SUBJECT_BY_CODE.keys()].sort();
+
 /** The subject of the federation a plate region code stands for, or undefined for a code that is no region. */
 export function regionOf(code: string): string | undefined {
   return SUBJECT_BY_CODE.get(code);

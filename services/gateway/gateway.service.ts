@@ -8,14 +8,17 @@ import ApiGateway from 'moleculer-web';
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import type { AppConfig } from '../../lib/config';
 import { INSURERS } from '../../lib/insurers/catalog';
-import { NotFoundError, UnauthorizedError } from '../../lib/errors';
+import { UnauthorizedError } from '../../lib/errors';
 import { toProblem } from '../../lib/problem';
 import { SOCKET_PUSH_EVENT, type SocketPush } from '../../lib/channels';
 import { insurerServiceName } from '../insurers/insurer.service';
-import { ApplicationRateLimiter } from './rate-limit';
+import { ApplicationRateLimiter, partnerLimitKey } from './rate-limit';
 import { attachSocketGateway, type SocketGateway } from './socket';
 import { onBusReconnect } from './bus-watch';
 import { openApiDocument } from './openapi';
+import { apiDocsAliases } from './api-docs';
+import { answerOptions, answerUnrouted, partnerAliases } from './routes';
+import { errorAnswerHeaders, type AnsweredRequest } from './answer-headers';
 import { projectRoot } from '../../lib/project-root';
 import { checkCallbackUrl } from '../../lib/webhooks/callback-url';
 import { EVENT_STREAM_DEFAULTS, EventStreamHub, lastEventIdOf, serveEventStream } from './event-stream';
@@ -26,6 +29,7 @@ interface Meta {
   idempotencyKey?: string;
   callbackUrl?: string;
   $statusCode?: number;
+  $responseHeaders?: Record<string, string>;
 }
 
 interface HttpParams {
@@ -68,9 +72,10 @@ function hasService(svc: Gateway, name: string): boolean {
   return svc.broker.registry.hasService(name, undefined as unknown as string);
 }
 
-export function sendProblem(res: ServerResponse, err: unknown): void {
+export function sendProblem(res: ServerResponse, err: unknown, headers: Record<string, string> = {}): void {
   const problem = toProblem(err);
   if (res.headersSent) return void res.end();
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (problem.status === 429 && problem.retryAfterSeconds) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
   res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
   res.writeHead(problem.status);
@@ -98,20 +103,13 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           mappingPolicy: 'restrict',
           autoAliases: false,
           bodyParsers: { json: { limit: config.bodyLimit, strict: false }, urlencoded: false },
-          aliases: {
-            'POST /applications': 'gateway.createApplication',
-            'GET /applications': 'gateway.listApplications',
-            'GET /applications/:id': 'gateway.getApplication',
-            'GET /applications/:id/deliveries': 'gateway.deliveries',
-            'GET /applications/:id/events'(this: Gateway, req: AliasRequest, res: ServerResponse, next: (err?: unknown) => void) {
-              streamEvents(this, req, res).catch(next);
+          use: [answerOptions],
+          // the route table: services/gateway/routes.ts
+          aliases: partnerAliases({
+            events(this: Gateway, req, res, next) {
+              streamEvents(this, req as AliasRequest, res).catch(next);
             },
-            'GET /insurers': 'gateway.insurers',
-            'GET /health': 'gateway.health',
-            // last, so that nothing under /api/v1 falls through to the page's static files
-            '* /': 'gateway.notFound',
-            '* /*rest': 'gateway.notFound',
-          },
+          }),
           onBeforeCall(ctx: Context<unknown, Meta>, _route: unknown, req: IncomingMessage) {
             const key = req.headers['idempotency-key'];
             if (typeof key === 'string' && key.length > 0) ctx.meta.idempotencyKey = key;
@@ -124,13 +122,13 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           mappingPolicy: 'restrict',
           autoAliases: false,
           bodyParsers: false,
-          aliases: { 'GET /openapi.json': 'gateway.openapi' },
+          aliases: { 'GET /openapi.json': 'gateway.openapi', ...apiDocsAliases() },
         },
       ],
       assets: { folder: path.join(projectRoot(), 'public'), options: { index: 'index.html' } },
-      onError(this: Gateway, _req: IncomingMessage, res: ServerResponse, err: Error) {
+      onError(this: Gateway, req: AnsweredRequest, res: ServerResponse, err: Error) {
         if (toProblem(err).status >= 500) this.logger.error('request failed', err);
-        sendProblem(res, err);
+        void errorAnswerHeaders(req, this.limiter, config.partnerKeys).then((headers) => sendProblem(res, err, headers));
       },
     },
 
@@ -139,7 +137,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
         visibility: 'published',
         async handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
           const partner = partnerOf(ctx);
-          await this.limiter.consume(`partner:${partner}`);
+          await this.limiter.consumeAnswering(partnerLimitKey(partner), ctx.meta);
           const callbackUrl = ctx.meta.callbackUrl === undefined ? undefined : await checkCallbackUrl(ctx.meta.callbackUrl, config.webhooks);
           const created = await ctx.call('applications.create', {
             application: ctx.params.body,
@@ -195,9 +193,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
       },
       notFound: {
         visibility: 'published',
-        handler() {
-          throw new NotFoundError('No such route');
-        },
+        handler: answerUnrouted, // 404, or 405 on a path of the route table
       },
       openapi: {
         visibility: 'published',

@@ -177,9 +177,10 @@ describe('routing', () => {
     ['DELETE', '/api/v1/applications'],
     ['PUT', '/api/v1/insurers'],
     ['PATCH', '/api/v1/health'],
-  ])('%s %s (a method the route lacks) → 404 or 405, never a 5xx', async (method, route) => {
+  ])('%s %s (a method the route lacks) → 405 problem+json with Allow', async (method, route) => {
     const res = await api(system, method, route);
-    expect([404, 405]).toContain(res.status);
+    expectProblem(res, 405);
+    expect(res.headers.get('allow')).toMatch(/^[A-Z]+(, [A-Z]+)*$/);
   });
 
   it.each<[string, string]>([

@@ -1,4 +1,5 @@
 /** One HTTP request to the gateway as a partner, shared by the in-process and the cluster tests. */
+import { expectDocumentedAnswer } from './openapi';
 
 export const DEMO_KEY = 'demo-key';
 
@@ -15,6 +16,11 @@ export interface ApiOptions {
   key?: string | null;
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * Check the answer against the served OpenAPI document (test/support/openapi.ts); on by default.
+   * Off only where the answer cannot be the document's: a request cut short on purpose.
+   */
+  checkDocumented?: boolean;
 }
 
 /** A string body is sent as it is (to test malformed JSON), anything else as JSON. */
@@ -37,5 +43,7 @@ export async function request(baseUrl: string, method: string, route: string, bo
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, json: json as ApiAnswer['json'], text };
+  const answer: ApiAnswer = { status: res.status, headers: res.headers, json: json as ApiAnswer['json'], text };
+  if (options.checkDocumented !== false) await expectDocumentedAnswer(baseUrl, method, route, answer);
+  return answer;
 }

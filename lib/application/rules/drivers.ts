@@ -5,10 +5,14 @@ import { toCyrillic } from '../normalize';
 import type { Driver, IsoDate } from '../types';
 import { birthday, checkBirthDate, checkNames, notBefore } from './person';
 import { MSG, type Draft, type Scope } from './read';
+import { canonicalRegExp, segment, type CodeShape } from './shapes';
 
-const MAX_DRIVERS = 5;
+export const MAX_DRIVERS = 5;
 const MIN_DRIVER_AGE = 18;
-const LICENSE_SERIES = /^(\d{4}|\d{2}[А-ЯЁ]{2})$/;
+/** Four digits, or (licences of the old form) two digits and two Cyrillic letters. */
+export const LICENSE_SERIES_SHAPE: CodeShape = [[segment('0-9', 4)], [segment('0-9', 2), segment('А-ЯЁ', 2)]];
+export const LICENSE_NUMBER_SHAPE: CodeShape = [[segment('0-9', 6)]];
+const LICENSE_SERIES = canonicalRegExp(LICENSE_SERIES_SHAPE);
 
 /**
  * Whether the КВС table in force on `on` (OSAGO.md) has a cell for this age × experience (both
@@ -65,7 +69,7 @@ function checkDriver(s: Scope, start: IsoDate | undefined): Draft<Driver> {
     out.license = {
       series: license.code('series', LICENSE_SERIES, 'серия прав: 4 цифры или 2 цифры и 2 русские буквы',
         { compact: true, transform: toCyrillic }),
-      number: license.code('number', /^\d{6}$/, 'номер прав: 6 цифр', { compact: true }),
+      number: license.code('number', canonicalRegExp(LICENSE_NUMBER_SHAPE), 'номер прав: 6 цифр', { compact: true }),
       issuedAt: license.keep('issuedAt', license.notFutureDate('issuedAt'), notBefore(sixteen), 'права не выдают раньше 16 лет'),
     };
   }

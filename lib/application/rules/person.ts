@@ -3,12 +3,21 @@ import { addDays, addYears, compareIsoDates } from '../../dates';
 import { isRegionCode } from '../../tariff/regions';
 import type { Driver, IsoDate, Owner } from '../types';
 import type { Draft, Scope } from './read';
+import { canonicalRegExp, segment, type CodeShape } from './shapes';
 
-const NAME_CHARS = /^[A-Za-zА-Яа-яЁё' ’-]+$/;
-const HAS_LETTER = /[A-Za-zА-Яа-яЁё]/;
-const NAME_MAX = 60;
+export const NAME_LETTERS = 'A-Za-zА-Яа-яЁё';
+/** Besides letters and spaces: apostrophes (both) and the hyphen, escaped for a character class. */
+export const NAME_MARKS = "'’\\-";
+export const NAME_MAX = 60;
 // Older dates are typos, and they would make the age arithmetic meaningless.
-const EARLIEST_BIRTH = '1900-01-01';
+export const EARLIEST_BIRTH_YEAR = 1900;
+const EARLIEST_BIRTH = `${EARLIEST_BIRTH_YEAR}-01-01`;
+export const PASSPORT_SERIES_SHAPE: CodeShape = [[segment('0-9', 4)]];
+export const PASSPORT_NUMBER_SHAPE: CodeShape = [[segment('0-9', 6)]];
+export const REGION_SHAPE: CodeShape = [[segment('0-9', 2, 3)]];
+
+const NAME_CHARS = new RegExp(`^[${NAME_LETTERS}${NAME_MARKS} ]+$`);
+const HAS_LETTER = new RegExp(`[${NAME_LETTERS}]`);
 
 export function checkNames(s: Scope, out: Draft<Owner> | Draft<Driver>): void {
   for (const key of ['lastName', 'firstName', 'middleName'] as const) {
@@ -43,12 +52,12 @@ export function checkOwner(root: Scope): Draft<Owner> | undefined {
   const passport = s.object('passport');
   if (passport) {
     out.passport = {
-      series: passport.code('series', /^\d{4}$/, 'серия паспорта: 4 цифры', { compact: true }),
-      number: passport.code('number', /^\d{6}$/, 'номер паспорта: 6 цифр', { compact: true }),
+      series: passport.code('series', canonicalRegExp(PASSPORT_SERIES_SHAPE), 'серия паспорта: 4 цифры', { compact: true }),
+      number: passport.code('number', canonicalRegExp(PASSPORT_NUMBER_SHAPE), 'номер паспорта: 6 цифр', { compact: true }),
       issuedAt: checkPassportIssue(passport, out.birthDate),
     };
   }
-  const region = s.code('registrationRegion', /^\d{2,3}$/, 'код региона: 2–3 цифры, как на номерах (например, 77)');
+  const region = s.code('registrationRegion', canonicalRegExp(REGION_SHAPE), 'код региона: 2–3 цифры, как на номерах (например, 77)');
   out.registrationRegion = s.keep('registrationRegion', region, isRegionCode, `нет региона с таким кодом${region ? ` (${region})` : ''}`);
   return out;
 }

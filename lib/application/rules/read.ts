@@ -25,9 +25,9 @@ export const MSG = {
 };
 
 // Generous for every code and name we accept; it only stops absurd payloads early.
-const DEFAULT_MAX = 200;
+export const DEFAULT_MAX = 200;
 // Longer raw strings are refused before trimming: megabytes of padding cost no scanning.
-const RAW_MAX = 1000;
+export const RAW_MAX = 1000;
 const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function isRecord(value: unknown): value is Json {

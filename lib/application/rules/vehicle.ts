@@ -4,14 +4,26 @@ import { isRegionCode } from '../../tariff/regions';
 import { normalizePlate, toCyrillic, toLatin } from '../normalize';
 import type { Vehicle, VehicleDocument } from '../types';
 import type { Draft, Scope } from './read';
+import { canonicalRegExp, segment, type CodeShape } from './shapes';
 
-const VIN = /^[A-HJ-NPR-Z0-9]{17}$/;
-const BODY_OR_CHASSIS = /^[A-ZА-ЯЁ0-9-]{1,20}$/;
-const STS_SERIES = /^\d{2}[0-9А-ЯЁ]{2}$/;
-const PTS_SERIES = /^\d{2}[А-ЯЁ]{2}$/;
-const SIX_DIGITS = /^\d{6}$/;
-const EPTS_NUMBER = /^\d{15}$/;
-const DOCUMENT_TYPES: readonly string[] = ['STS', 'PTS', 'EPTS'];
+export const VIN_SHAPE: CodeShape = [[segment('A-HJ-NPR-Z0-9', 17)]];
+export const BODY_OR_CHASSIS_SHAPE: CodeShape = [[segment('A-ZА-ЯЁ0-9-', 1, 20)]];
+export const STS_SERIES_SHAPE: CodeShape = [[segment('0-9', 2), segment('0-9А-ЯЁ', 2)]];
+export const PTS_SERIES_SHAPE: CodeShape = [[segment('0-9', 2), segment('А-ЯЁ', 2)]];
+export const DOCUMENT_NUMBER_SHAPE: CodeShape = [[segment('0-9', 6)]];
+export const EPTS_NUMBER_SHAPE: CodeShape = [[segment('0-9', 15)]];
+export const DOCUMENT_TYPES: readonly string[] = ['STS', 'PTS', 'EPTS'];
+export const MAKE_MODEL_MAX = 60;
+export const MIN_YEAR = 1900;
+export const ENGINE_POWER_MAX_HP = 2000;
+export const CATEGORY = 'B';
+
+const VIN = canonicalRegExp(VIN_SHAPE);
+const BODY_OR_CHASSIS = canonicalRegExp(BODY_OR_CHASSIS_SHAPE);
+const STS_SERIES = canonicalRegExp(STS_SERIES_SHAPE);
+const PTS_SERIES = canonicalRegExp(PTS_SERIES_SHAPE);
+const SIX_DIGITS = canonicalRegExp(DOCUMENT_NUMBER_SHAPE);
+const EPTS_NUMBER = canonicalRegExp(EPTS_NUMBER_SHAPE);
 
 export function checkVehicle(root: Scope): Draft<Vehicle> | undefined {
   const s = root.object('vehicle');
@@ -26,13 +38,13 @@ export function checkVehicle(root: Scope): Draft<Vehicle> | undefined {
     else if (normal) out.plate = normal;
     else s.fail('plate', 'госномер вида А123ВС777: буква, 3 цифры (не 000), 2 буквы, регион из 2–3 цифр; буквы только А В Е К М Н О Р С Т У Х');
   }
-  out.make = s.string('make', { max: 60 });
-  out.model = s.string('model', { max: 60 });
+  out.make = s.string('make', { max: MAKE_MODEL_MAX });
+  out.model = s.string('model', { max: MAKE_MODEL_MAX });
   out.year = checkYear(s);
-  out.enginePowerHp = s.number('enginePowerHp', (hp) => hp > 0 && hp <= 2000, 'мощность в л. с.: больше 0 и не больше 2000');
+  out.enginePowerHp = s.number('enginePowerHp', (hp) => hp > 0 && hp <= ENGINE_POWER_MAX_HP, `мощность в л. с.: больше 0 и не больше ${ENGINE_POWER_MAX_HP}`);
   // Cyrillic «В» looks exactly like Latin B on a keyboard.
   const category = s.string('category', { upper: true });
-  if (category !== undefined && toLatin(category) !== 'B') {
+  if (category !== undefined && toLatin(category) !== CATEGORY) {
     s.fail('category', 'пока страхуем только легковые автомобили категории B');
   } else if (category !== undefined) {
     out.category = 'B';
@@ -57,7 +69,7 @@ function checkIdentity(s: Scope, out: Draft<Vehicle>): void {
 function checkYear(s: Scope): number | undefined {
   // Next year's models are sold from autumn; nothing later can exist yet.
   const maxYear = (parseIsoDate(s.today)?.year ?? 0) + 1;
-  return s.number('year', (y) => Number.isInteger(y) && y >= 1900 && y <= maxYear, `год выпуска: целое число от 1900 до ${maxYear}`);
+  return s.number('year', (y) => Number.isInteger(y) && y >= MIN_YEAR && y <= maxYear, `год выпуска: целое число от ${MIN_YEAR} до ${maxYear}`);
 }
 
 function checkDocument(vehicle: Scope): Draft<VehicleDocument> | undefined {
