@@ -12,7 +12,10 @@ import { ApplicationValidationError, ConflictError, NotFoundError } from '../../
 import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, NODE_READY_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED } from '../../lib/channels';
 import type { Quote } from '../../lib/quotes/types';
 import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
-import { createApplicationStore, type ApplicationStore } from './stores';
+import { keyringFor } from '../../lib/personal-data/key-file';
+import { isWholeApplication } from '../../lib/personal-data/split';
+import { createSealedApplicationStore, type ApplicationStore } from './stores';
+import { RetentionJob, type Clock } from './retention';
 import { newApplication, pendingInsurers, quoteRequest } from './new-application';
 import { ExpiryTimers } from './expiry-timers';
 import { IdempotencyRecords } from './idempotency';
@@ -35,6 +38,7 @@ interface Vars {
   sweepTimer?: NodeJS.Timeout;
   sweepRun?: Promise<void>;
   expiryTimers: ExpiryTimers;
+  retention: RetentionJob;
 }
 
 type ApplicationsService = Service & Vars & Methods;
@@ -48,7 +52,13 @@ interface Methods {
   resume(this: ApplicationsService): Promise<void>;
 }
 
-export function createApplicationsService(config: AppConfig, options: { redispatchOnStart: boolean }): ServiceSchema {
+export interface ApplicationsServiceOptions {
+  redispatchOnStart: boolean;
+  /** The retention job's clock (tests move it by days). */
+  clock?: Clock;
+}
+
+export function createApplicationsService(config: AppConfig, options: ApplicationsServiceOptions): ServiceSchema {
   const schema: ServiceSchema<Record<string, never>, Methods, Vars, ApplicationsService> = {
     name: 'applications',
 
@@ -237,14 +247,26 @@ export function createApplicationsService(config: AppConfig, options: { redispat
             await this.completeIfSettled(doc.id);
             continue;
           }
-          await publish(this.broker, QUOTE_REQUESTED, quoteRequest(doc, waiting), { retryForMs: config.cluster.publishRetryMs });
+          const { application } = doc;
+          if (!isWholeApplication(application)) {
+            this.logger.error(`application ${doc.id} is quoting without its personal data; its insurers are not asked again`);
+            continue;
+          }
+          await publish(this.broker, QUOTE_REQUESTED, quoteRequest({ ...doc, application }, waiting), { retryForMs: config.cluster.publishRetryMs });
         }
         if (open.length > 0) this.logger.info(`resumed ${open.length} application(s) still quoting`);
       },
     },
 
     created(this: ApplicationsService) {
-      this.store = createApplicationStore(config, this);
+      const keyring = keyringFor(config.personalData.keys, config.dataDir, (message) => this.logger.warn(message));
+      this.store = createSealedApplicationStore(config, this, keyring);
+      this.retention = new RetentionJob(
+        this.store,
+        config.personalData,
+        (err) => this.logger.error('erasing personal data failed; the next run tries again', err),
+        options.clock,
+      );
       this.idempotency = new IdempotencyRecords(this.store.idempotency, config.idempotencyTtlMs);
       this.expiryTimers = new ExpiryTimers(
         (ids) => this.expire(ids),
@@ -255,10 +277,12 @@ export function createApplicationsService(config: AppConfig, options: { redispat
     async started(this: ApplicationsService) {
       await this.store.connect();
       this.sweepTimer = setInterval(() => void this.sweep(), config.deadlineSweepMs);
+      this.retention.start();
     },
 
     async stopped(this: ApplicationsService) {
       clearInterval(this.sweepTimer);
+      await this.retention.stop();
       this.expiryTimers.clear();
       await this.sweepRun; // a sweep under way finishes before the store closes
       await this.store.close();

@@ -9,7 +9,7 @@ import type { Quote } from '../../lib/quotes/types';
 import type { ApplicationDoc } from './stores';
 
 /** A new application, every insurer pending except those switched off (`unavailable` at once). */
-export function newApplication(config: AppConfig, id: string, partner: string | null, application: Application, now: number): ApplicationDoc {
+export function newApplication(config: AppConfig, id: string, partner: string | null, application: Application, now: number): ApplicationDoc<Application> {
   const createdAt = new Date(now).toISOString();
   const deadlineMs = now + config.quoteDeadlineMs;
   const insurers = INSURERS.map(({ code, name }) => ({ code, name }));
@@ -38,6 +38,6 @@ export function pendingInsurers(doc: ApplicationDoc): string[] {
   return doc.insurers.filter((i) => doc.quotes[i.code]?.status === 'pending').map((i) => i.code);
 }
 
-export function quoteRequest(doc: ApplicationDoc, insurers: string[]): QuoteRequested {
+export function quoteRequest(doc: ApplicationDoc<Application>, insurers: string[]): QuoteRequested {
   return { applicationId: doc.id, application: doc.application, deadlineMs: doc.deadlineMs, insurers };
 }

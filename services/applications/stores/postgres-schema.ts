@@ -49,6 +49,15 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 2,
+    name: 'personal data erasure (retention)',
+    statements: [
+      // the application's body keeps the sealed personal part; this column says when it was erased
+      `ALTER TABLE applications ADD COLUMN personal_erased_at text`,
+      `CREATE INDEX applications_personal_retained ON applications (completed_at) WHERE status = 'completed' AND personal_erased_at IS NULL`,
+    ],
+  },
 ];
 
 /** Applies the migrations this database has not had yet; answers the versions this call applied. */
