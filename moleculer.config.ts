@@ -9,6 +9,7 @@ import { JetStreamChannels } from './middlewares/jetstream-channels';
 import { NatsTransporter } from './middlewares/nats-transporter';
 import { NodeReadyMiddleware } from './middlewares/node-ready';
 import { ShutdownSignalMiddleware } from './middlewares/shutdown-signal';
+import { auditReplCommand } from './services/audit/repl';
 
 export function channelAdapter(config: AppConfig): JetStreamChannels | string {
   if (config.durableChannels && config.transporter) {
@@ -49,6 +50,7 @@ export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOption
     retryPolicy: { enabled: false },
     bulkhead: { enabled: false, concurrency: 100, maxQueueSize: 100_000 },
     tracking: { enabled: true, shutdownTimeout: 5_000 },
+    replOptions: { customCommands: [auditReplCommand] },
     middlewares: [
       ShutdownSignalMiddleware(stopReceiving),
       ChannelsMiddleware({

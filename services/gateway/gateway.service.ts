@@ -15,6 +15,7 @@ import { insurerServiceName } from '../insurers/insurer.service';
 import { ApplicationRateLimiter } from './rate-limit';
 import { attachSocketGateway, type SocketGateway } from './socket';
 import { onBusReconnect } from './bus-watch';
+import { AuditTrail } from './audit-trail';
 import { openApiDocument } from './openapi';
 import { projectRoot } from '../../lib/project-root';
 
@@ -30,7 +31,7 @@ interface HttpParams {
   params?: Record<string, string>;
 }
 
-type Gateway = Service<Record<string, unknown>> & { limiter: ApplicationRateLimiter; sockets?: SocketGateway; server: import('node:http').Server };
+type Gateway = Service<Record<string, unknown>> & { limiter: ApplicationRateLimiter; audit: AuditTrail; sockets?: SocketGateway; server: import('node:http').Server };
 
 function partnerOf(ctx: Context<unknown, Meta>): string {
   const partner = ctx.meta.user?.partner;
@@ -109,11 +110,16 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
         async handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
           const partner = partnerOf(ctx);
           await this.limiter.consume(`partner:${partner}`);
-          const created = await ctx.call('applications.create', {
-            application: ctx.params.body,
-            partner,
-            ...(ctx.meta.idempotencyKey ? { idempotencyKey: ctx.meta.idempotencyKey } : {}),
-          });
+          const created = await this.audit.around(
+            { actor: `partner:${partner}`, action: 'create' },
+            () =>
+              ctx.call<{ id: string }, unknown>('applications.create', {
+                application: ctx.params.body,
+                partner,
+                ...(ctx.meta.idempotencyKey ? { idempotencyKey: ctx.meta.idempotencyKey } : {}),
+              }),
+            (answer) => [answer.id],
+          );
           ctx.meta.$statusCode = 202;
           return created;
         },
@@ -121,7 +127,9 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
       getApplication: {
         visibility: 'published',
         handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
-          return ctx.call('applications.get', { id: ctx.params.params?.id ?? '', partner: partnerOf(ctx) });
+          const partner = partnerOf(ctx);
+          const id = ctx.params.params?.id ?? '';
+          return this.audit.around({ actor: `partner:${partner}`, action: 'read', applicationId: id }, () => ctx.call('applications.get', { id, partner }));
         },
       },
       listApplications: {
@@ -130,7 +138,12 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           const query = ctx.params.query ?? {};
           const page = query.page === undefined ? 1 : query.page;
           const pageSize = query.pageSize === undefined ? 20 : query.pageSize;
-          return ctx.call('applications.list', { partner: partnerOf(ctx), page, pageSize });
+          const partner = partnerOf(ctx);
+          return this.audit.around(
+            { actor: `partner:${partner}`, action: 'list' },
+            () => ctx.call<{ items: Array<{ id: string }> }, unknown>('applications.list', { partner, page, pageSize }),
+            (answer) => answer.items.map((item) => item.id),
+          );
         },
       },
       insurers: {
@@ -187,12 +200,14 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
 
     created(this: Gateway) {
       this.limiter = new ApplicationRateLimiter(config.rateLimitPerMinute, config.redisUrl);
+      this.audit = new AuditTrail(this.broker);
     },
 
     started(this: Gateway) {
       this.sockets = attachSocketGateway(this.server, this.broker, this.limiter, {
         redisUrl: config.redisUrl,
         trustedProxies: config.trustedProxies,
+        audit: this.audit,
         maxPayloadBytes: 1_000_000,
         completionGraceMs: 1_500,
         reconcileEveryMs: 1_000,
@@ -203,6 +218,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
 
     async stopped(this: Gateway) {
       await this.sockets?.close();
+      await this.audit.close();
       await this.limiter.close();
     },
   };

@@ -58,6 +58,24 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX applications_personal_retained ON applications (completed_at) WHERE status = 'completed' AND personal_erased_at IS NULL`,
     ],
   },
+  {
+    version: 3,
+    name: 'the access audit, apart from the applications (services/audit)',
+    statements: [
+      `CREATE TABLE audit_log (
+         id bigserial PRIMARY KEY,
+         at timestamptz NOT NULL,
+         actor text NOT NULL,
+         action text NOT NULL,
+         application_ids text[] NOT NULL,
+         outcome text NOT NULL,
+         node text NOT NULL
+       )`,
+      `CREATE INDEX audit_log_by_application ON audit_log USING gin (application_ids)`,
+      `CREATE INDEX audit_log_by_actor ON audit_log (actor, at DESC)`,
+      `CREATE INDEX audit_log_by_time ON audit_log (at DESC)`,
+    ],
+  },
 ];
 
 /** Applies the migrations this database has not had yet; answers the versions this call applied. */

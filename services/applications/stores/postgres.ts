@@ -85,9 +85,9 @@ interface IdempotencyRow {
   created_at_ms: number;
 }
 
-function openPool(url: string) {
+export function openPool(url: string, max = POOL_SIZE) {
   return postgres(url, {
-    max: POOL_SIZE,
+    max,
     idle_timeout: 60,
     connect_timeout: 10,
     onnotice: () => undefined,
