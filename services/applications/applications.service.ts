@@ -13,6 +13,7 @@ import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, NODE_READY_EVENT,
 import type { Quote } from '../../lib/quotes/types';
 import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
 import { keyringFor } from '../../lib/personal-data/key-file';
+import type { Keyring } from '../../lib/personal-data/keyring';
 import { isWholeApplication } from '../../lib/personal-data/split';
 import { createSealedApplicationStore, type ApplicationStore } from './stores';
 import { RetentionJob, type Clock } from './retention';
@@ -39,6 +40,7 @@ interface Vars {
   sweepRun?: Promise<void>;
   expiryTimers: ExpiryTimers;
   retention: RetentionJob;
+  keyring: Keyring;
 }
 
 type ApplicationsService = Service & Vars & Methods;
@@ -102,7 +104,7 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
           const asked = pendingInsurers(doc);
           if (asked.length > 0) {
             try {
-              await publish(this.broker, QUOTE_REQUESTED, quoteRequest(doc, asked), { messageId: `${doc.id}.requested`, retryForMs: config.cluster.publishRetryMs });
+              await publish(this.broker, QUOTE_REQUESTED, quoteRequest(this.keyring, doc, asked), { messageId: `${doc.id}.requested`, retryForMs: config.cluster.publishRetryMs });
             } catch (err) {
               // nobody will ask the insurers: the application is not taken, and the caller is told so
               await this.store.remove(doc.id);
@@ -252,15 +254,15 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
             this.logger.error(`application ${doc.id} is quoting without its personal data; its insurers are not asked again`);
             continue;
           }
-          await publish(this.broker, QUOTE_REQUESTED, quoteRequest({ ...doc, application }, waiting), { retryForMs: config.cluster.publishRetryMs });
+          await publish(this.broker, QUOTE_REQUESTED, quoteRequest(this.keyring, { ...doc, application }, waiting), { retryForMs: config.cluster.publishRetryMs });
         }
         if (open.length > 0) this.logger.info(`resumed ${open.length} application(s) still quoting`);
       },
     },
 
     created(this: ApplicationsService) {
-      const keyring = keyringFor(config.personalData.keys, config.dataDir, (message) => this.logger.warn(message));
-      this.store = createSealedApplicationStore(config, this, keyring);
+      this.keyring = keyringFor(config.personalData.keys, config.dataDir, (message) => this.logger.warn(message));
+      this.store = createSealedApplicationStore(config, this, this.keyring);
       this.retention = new RetentionJob(
         this.store,
         config.personalData,

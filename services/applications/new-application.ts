@@ -3,7 +3,9 @@ import crypto from 'node:crypto';
 import type { AppConfig } from '../../lib/config';
 import type { Application } from '../../lib/application/types';
 import { INSURERS } from '../../lib/insurers/catalog';
-import type { QuoteRequested } from '../../lib/channels';
+import type { SealedQuoteRequested } from '../../lib/channels';
+import type { Keyring } from '../../lib/personal-data/keyring';
+import { sealApplication } from '../../lib/personal-data/application-seal';
 import { pendingQuote } from '../../lib/quotes/view';
 import type { Quote } from '../../lib/quotes/types';
 import type { ApplicationDoc } from './stores';
@@ -38,6 +40,6 @@ export function pendingInsurers(doc: ApplicationDoc): string[] {
   return doc.insurers.filter((i) => doc.quotes[i.code]?.status === 'pending').map((i) => i.code);
 }
 
-export function quoteRequest(doc: ApplicationDoc<Application>, insurers: string[]): QuoteRequested {
-  return { applicationId: doc.id, application: doc.application, deadlineMs: doc.deadlineMs, insurers };
+export function quoteRequest(keyring: Keyring, doc: ApplicationDoc<Application>, insurers: string[]): SealedQuoteRequested {
+  return { applicationId: doc.id, application: sealApplication(keyring, doc.id, doc.application), deadlineMs: doc.deadlineMs, insurers };
 }

@@ -8,25 +8,11 @@
  * class implements ApplicationStore explicitly, so a method added to the interface does not compile
  * until it is forwarded here.
  */
-import type { Application } from '../../../lib/application/types';
 import type { Keyring } from '../../../lib/personal-data/keyring';
-import { open, seal } from '../../../lib/personal-data/seal';
-import { isWholeApplication, joinApplication, splitApplication, type AnonymisedApplication, type PersonalData } from '../../../lib/personal-data/split';
+import { openApplication, sealApplication } from '../../../lib/personal-data/application-seal';
+import { isWholeApplication } from '../../../lib/personal-data/split';
 import type { Quote } from '../../../lib/quotes/types';
 import type { ApplicationDoc, ApplicationStore, Due, Expired, IdempotencyStore, PartnerPage } from './types';
-
-/** The application with its personal part sealed under the record's id. */
-export function sealApplication(keyring: Keyring, recordId: string, application: Application): AnonymisedApplication {
-  const { personal, rest } = splitApplication(application);
-  return { ...rest, personal: { sealed: seal(keyring, recordId, personal) } };
-}
-
-/** Whole again when sealed; as it is when erased (anonymised) or written in the clear before sealing. */
-export function openApplication(keyring: Keyring, recordId: string, application: AnonymisedApplication): AnonymisedApplication {
-  const personal = application.personal;
-  if (!personal || !('sealed' in personal)) return application;
-  return joinApplication(application, open(keyring, recordId, personal.sealed) as PersonalData);
-}
 
 export class SealedApplicationStore implements ApplicationStore {
   constructor(
