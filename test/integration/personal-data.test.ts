@@ -13,6 +13,7 @@ import type { AuditEntry } from '../../services/audit/types';
 import { api, eventually, startSystem, waitCompleted, type RunningSystem } from '../support/system';
 import { distinctivePersonalApplication, findIn, personalValues, scanFiles } from '../support/personal';
 import { createTestDatabase } from './storage-engines';
+import { connectClient, emitAck } from '../support/sockets';
 
 jest.setTimeout(60_000);
 
@@ -79,6 +80,30 @@ describe('on the embedded store', () => {
     expect(entries.find((e) => e.action === 'create')).toMatchObject({ actor: 'partner:demo', outcome: 'ok' });
     expect(await system.broker.call('audit.query', { actor: 'partner:rival' })).toEqual([expect.objectContaining({ applicationIds: [id], outcome: 'not-found' })]);
     expect(findIn(JSON.stringify(entries), created.values)).toEqual([]);
+  });
+
+  test('Socket.IO: apply and a subscribe with a wrong token are audited under the client address', async () => {
+    const socket = await connectClient(system.baseUrl);
+    try {
+      const application = distinctivePersonalApplication(5);
+      created.values.push(...personalValues(application));
+      const applied = await emitAck(socket, 'apply', application);
+      expect(applied.ok).toBe(true);
+      const refused = await emitAck(socket, 'subscribe', { id: applied.id, token: 'not-the-token' });
+      expect(refused.ok).toBe(false);
+      const entries = await eventually(async () => {
+        const found = await system.broker.call<AuditEntry[], object>('audit.query', { applicationId: applied.id });
+        return found.length >= 2 ? found : undefined;
+      });
+      expect(entries).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ actor: 'web:127.0.0.1', action: 'create', outcome: 'ok' }),
+          expect.objectContaining({ actor: 'web:127.0.0.1', action: 'subscribe', outcome: 'not-found' }),
+        ]),
+      );
+    } finally {
+      socket.disconnect();
+    }
   });
 
   test('no file under DATA_DIR holds a personal value in clear; the store opens them again', async () => {

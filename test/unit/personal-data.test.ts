@@ -5,6 +5,8 @@ import { joinApplication, splitApplication } from '../../lib/personal-data/split
 import { maskPersonal } from '../../lib/personal-data/mask';
 import { loadConfig, ConfigError } from '../../lib/config';
 import { sampleApplication } from './fixtures/application';
+import { openApplication } from '../../lib/personal-data/application-seal';
+import { newApplication, quoteRequest } from '../../services/applications/new-application';
 
 const personal = { owner: { lastName: 'Иванов', passport: { series: '4510', number: '123456' } } };
 
@@ -144,5 +146,18 @@ describe('maskPersonal', () => {
     const cyclic: Record<string, unknown> = { firstName: 'Анна' };
     cyclic.self = cyclic;
     expect(maskPersonal(cyclic)).toEqual({ firstName: 'А***', self: '[Circular]' });
+  });
+});
+
+describe('the quote request on the bus', () => {
+  test('carries the personal part sealed under the application id, and opens whole', () => {
+    const keyring = new Keyring(generateDataKey());
+    const application = sampleApplication();
+    const doc = { ...newApplication(loadConfig({}), 'app-q', 'demo', application, Date.now()) };
+    const request = quoteRequest(keyring, doc, ['alfa']);
+    const wire = JSON.stringify(request);
+    for (const value of ['Иванов', 'Иванович', '4510', application.owner.birthDate]) expect(wire).not.toContain(value);
+    expect(openApplication(keyring, 'app-q', request.application)).toEqual(application);
+    expect(() => openApplication(keyring, 'another-app', request.application)).toThrow(SealOpenError);
   });
 });
