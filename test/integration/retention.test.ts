@@ -3,18 +3,45 @@
  * erased RETENTION_DAYS after completion and not before, the priced history stays, an erased
  * application still reads, and runs on two stores at once erase each application once.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { generateDataKey, Keyring } from '../../lib/personal-data/keyring';
+import { createEmbeddedStore, JOURNAL_FILE } from '../../services/applications/stores/embedded';
 import { SealedApplicationStore } from '../../services/applications/stores/sealed';
 import { RetentionJob } from '../../services/applications/retention';
 import type { ApplicationDoc } from '../../services/applications/stores/types';
 import { availableEngines, offer, quotingDoc, uniqueId, type Engine } from './storage-engines';
 import { distinctivePersonalApplication, findIn, personalValues } from '../support/personal';
+import { ServiceBroker, type Service } from 'moleculer';
+import { MemoryAdapter } from 'moleculer-db';
+import { DocumentStore, type DocumentCollections } from '../../services/applications/stores/documents';
+
+/** The document engine (MongoDB's queries) over moleculer-db's in-memory NeDB adapter: no MongoDB server runs here. */
+async function nedbDocuments(): Promise<Engine> {
+  const broker = new ServiceBroker({ logger: false });
+  const host = broker.createService({ name: 'nedb-host' }) as Service;
+  await broker.start();
+  const applications = new MemoryAdapter();
+  const idempotency = new MemoryAdapter();
+  for (const adapter of [applications, idempotency]) adapter.init(broker, host);
+  const collections: DocumentCollections = {
+    applications,
+    idempotency,
+    open: async () => void (await Promise.all([applications.connect(), idempotency.connect()])),
+    close: async () => void (await Promise.all([applications.disconnect(), idempotency.disconnect()])),
+    isDuplicateKey: (err) => typeof err === 'object' && err !== null && 'errorType' in err && err.errorType === 'uniqueViolated',
+  };
+  const store = new DocumentStore(collections);
+  await store.connect();
+  return { store, peer: store, stop: async () => { await store.close(); await broker.stop(); } };
+}
 
 const DAY_MS = 24 * 3600_000;
 const keyring = new Keyring(generateDataKey());
 const settings = { retentionDays: 30, retentionIntervalMs: 3_600_000, retentionBatch: 2 };
 
-describe.each(availableEngines())('retention on the %s store', (_name, start) => {
+describe.each([...availableEngines(), ['documents over NeDB', nedbDocuments] as [string, () => Promise<Engine>]])('retention on the %s store', (_name, start) => {
   let engine: Engine;
   let store: SealedApplicationStore;
   let peer: SealedApplicationStore;
@@ -89,4 +116,31 @@ describe.each(availableEngines())('retention on the %s store', (_name, start) =>
     for (const doc of docs) expect((await store.find(doc.id))?.application.personal).toHaveProperty('erasedAt');
     expect((await new RetentionJob(peer, settings, () => undefined, clock).run()).erased).toBe(0);
   });
+});
+
+test('embedded: the sealed part leaves the journal file too, and an erasure survives a restart', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osago-retention-'));
+  const open = async () => {
+    const store = new SealedApplicationStore(createEmbeddedStore(dir), keyring);
+    await store.connect();
+    return store;
+  };
+  const store = await open();
+  const id = uniqueId('journal');
+  await store.insert(quotingDoc(id, ['alfa'], { application: distinctivePersonalApplication(0) }));
+  await store.settleQuote(offer(id, 'alfa', 9000));
+  await store.completeIfSettled(id, '2031-01-01T00:00:00.000Z');
+  const journal = path.join(dir, JOURNAL_FILE);
+  expect(fs.readFileSync(journal, 'utf8')).toContain('"sealed":"pd1.');
+  expect(await store.erasePersonal('2031-01-02T00:00:00.000Z', '2031-01-02T00:00:00.000Z', 10)).toBe(1);
+  await store.close();
+  expect(fs.readFileSync(journal, 'utf8')).not.toContain('pd1.');
+  const again = await open();
+  try {
+    const doc = await again.find(id);
+    expect(doc?.application.personal).toEqual({ erasedAt: '2031-01-02T00:00:00.000Z' });
+    expect(doc?.quotes.alfa).toMatchObject({ status: 'offer', premium: 9000 });
+  } finally {
+    await again.close();
+  }
 });
