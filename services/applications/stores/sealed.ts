@@ -78,11 +78,6 @@ export class SealedApplicationStore implements ApplicationStore {
     return this.engine.erasePersonal(completedBefore, at, limit);
   }
 
-  /** The engine itself, for what must see the stored form (tests, maintenance). */
-  get inner(): ApplicationStore {
-    return this.engine;
-  }
-
   private openedDoc(doc: ApplicationDoc): ApplicationDoc {
     return { ...doc, application: openApplication(this.keyring, doc.id, doc.application) };
   }
