@@ -4,10 +4,12 @@ import { Middleware as ChannelsMiddleware } from '@moleculer/channels';
 import type { AppConfig } from './lib/config';
 import { pooledRandomIds } from './lib/context-ids';
 import { breakerOptions } from './lib/insurers/call-policy';
+import { maskedObjectPrinter } from './lib/personal-data/mask';
 import { JetStreamChannels } from './middlewares/jetstream-channels';
 import { NatsTransporter } from './middlewares/nats-transporter';
 import { NodeReadyMiddleware } from './middlewares/node-ready';
 import { ShutdownSignalMiddleware } from './middlewares/shutdown-signal';
+import { auditReplCommand } from './services/audit/repl';
 
 export function channelAdapter(config: AppConfig): JetStreamChannels | string {
   if (config.durableChannels && config.transporter) {
@@ -36,7 +38,8 @@ export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOption
     nodeID: config.nodeId,
     transporter: transporterOptions(config),
     logLevel: config.logLevel as BrokerOptions['logLevel'],
-    logger: { type: 'Console', options: { formatter: 'short', colors: process.stdout.isTTY } },
+    // every object a log line prints (moleculer-web's params at debug, errors, our own) goes through the mask
+    logger: { type: 'Console', options: { formatter: 'short', colors: process.stdout.isTTY, objectPrinter: maskedObjectPrinter(process.stdout.isTTY) } },
     uidGenerator: pooledRandomIds(), // flat strings, cheaply (lib/context-ids.ts)
     requestTimeout: 10_000,
     // a node that died is dropped from the registry after 5 s, not Moleculer's default 30 s: until then
@@ -47,6 +50,7 @@ export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOption
     retryPolicy: { enabled: false },
     bulkhead: { enabled: false, concurrency: 100, maxQueueSize: 100_000 },
     tracking: { enabled: true, shutdownTimeout: 5_000 },
+    replOptions: { customCommands: [auditReplCommand] },
     middlewares: [
       ShutdownSignalMiddleware(stopReceiving),
       ChannelsMiddleware({

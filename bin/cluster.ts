@@ -14,6 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import postgres from 'postgres';
+import { keyringFor } from '../lib/personal-data/key-file';
 import { loadConfig, ConfigError, type AppConfig } from '../lib/config';
 import { projectRoot } from '../lib/project-root';
 
@@ -164,6 +165,8 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, value] of Object.entries(DEFAULTS)) env[name] ||= value;
   const config = loadConfig(env);
+  // the nodes share DATA_DIR: the key generated there (without DATA_KEY) is made once, before any starts
+  keyringFor(config.personalData.keys, config.dataDir, say);
   await reachable('NATS (TRANSPORTER)', config.transporter!, 4222);
   await reachable('Redis (REDIS_URL)', config.redisUrl!, 6379);
   const created = await ensureDatabase(config.databaseUrl!);

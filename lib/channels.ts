@@ -1,15 +1,23 @@
 /** Durable messages between parts (@moleculer/channels) and the broker events that follow them. */
 import type { Application } from './application/types';
+import type { AnonymisedApplication } from './personal-data/split';
 import type { Quote } from './quotes/types';
 
 /** applications → every insurer service (one consumer group each): ask these insurers. */
 export const QUOTE_REQUESTED = 'osago.quote.requested';
-export interface QuoteRequested {
+export interface QuoteRequested<A extends AnonymisedApplication = Application> {
   applicationId: string;
-  application: Application;
+  application: A;
   deadlineMs: number;
   insurers: string[]; // codes to ask; an insurer not listed ignores the message
 }
+
+/**
+ * QUOTE_REQUESTED as it travels: JetStream keeps messages in its files, so the personal part is
+ * sealed under the application's id (lib/personal-data/application-seal.ts) and opened by the
+ * insurer service, which shares DATA_KEY.
+ */
+export type SealedQuoteRequested = QuoteRequested<AnonymisedApplication>;
 
 /** an insurer service → applications: one insurer reached a final state. */
 export const QUOTE_SETTLED = 'osago.quote.settled';

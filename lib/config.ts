@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { INSURERS, findInsurer } from './insurers/catalog';
 import { parseTrustedProxies, type TrustedProxies } from './client-address';
+import { MalformedKeyError, parseDataKey, parseOldKeys } from './personal-data/keyring';
+import type { DataKeySettings } from './personal-data/key-file';
 
 export const SERVICE_PARTS = ['gateway', 'applications', 'insurers', 'offers-stream', 'sandbox'] as const;
 export type ServicePart = (typeof SERVICE_PARTS)[number];
@@ -56,6 +58,17 @@ export interface ClusterSettings {
   streamMaxAgeMs: number;
 }
 
+/** Personal data at rest (152-FZ): the keys that seal it, and how long it is kept after completion. */
+export interface PersonalDataSettings {
+  keys: DataKeySettings;
+  /** Days after completion before an application's personal fields are erased; 0: at completion. */
+  retentionDays: number;
+  /** How often the retention job runs (also once at start). */
+  retentionIntervalMs: number;
+  /** Applications erased per store call, so one run never holds a long write. */
+  retentionBatch: number;
+}
+
 export interface AppConfig {
   env: string;
   production: boolean;
@@ -86,6 +99,7 @@ export interface AppConfig {
   webhooks: WebhookSettings;
   insurerCalls: InsurerCallSettings;
   cluster: ClusterSettings;
+  personalData: PersonalDataSettings;
   logLevel: string;
 }
 
@@ -213,6 +227,25 @@ function clusterSettings(env: Env, quoteDeadlineMs: number): ClusterSettings {
   };
 }
 
+function dataKeys(env: Env, production: boolean): DataKeySettings {
+  if (production && !env.DATA_KEY) throw new ConfigError('DATA_KEY is required with NODE_ENV=production (32 bytes, base64: `openssl rand -base64 32`)');
+  try {
+    return { current: env.DATA_KEY ? parseDataKey(env.DATA_KEY) : undefined, old: parseOldKeys(env.DATA_KEYS_OLD) };
+  } catch (err) {
+    if (err instanceof MalformedKeyError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
+function personalDataSettings(env: Env, production: boolean): PersonalDataSettings {
+  return {
+    keys: dataKeys(env, production),
+    retentionDays: int(env, 'RETENTION_DAYS', 30, 0),
+    retentionIntervalMs: int(env, 'RETENTION_INTERVAL_MS', 3_600_000, 1_000),
+    retentionBatch: 500,
+  };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
   if (production && !env.PARTNER_KEYS) throw new ConfigError('PARTNER_KEYS is required with NODE_ENV=production');
@@ -267,6 +300,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       },
     },
     cluster: clusterSettings(env, deadline),
+    personalData: personalDataSettings(env, production),
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

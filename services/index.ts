@@ -3,6 +3,7 @@ import type { ServiceSchema } from 'moleculer';
 import type { AppConfig, ServicePart } from '../lib/config';
 import { INSURERS } from '../lib/insurers/catalog';
 import { createApplicationsService } from './applications/applications.service';
+import { createAuditService } from './audit/audit.service';
 import { createGatewayService } from './gateway/gateway.service';
 import { createInsurerService } from './insurers/insurer.service';
 import { createOffersStreamService } from './offers-stream.service';
@@ -13,7 +14,8 @@ export function servicesFor(config: AppConfig, parts: readonly ServicePart[] = c
   const byPart: Record<ServicePart, () => ServiceSchema[]> = {
     sandbox: () => [createSandboxService(config)],
     gateway: () => [createGatewayService(config)],
-    applications: () => [createApplicationsService(config, { redispatchOnStart: !durableChannels })],
+    // the access audit runs beside the applications, in a store of its own (services/audit)
+    applications: () => [createApplicationsService(config, { redispatchOnStart: !durableChannels }), createAuditService(config)],
     insurers: () => INSURERS.map((definition) => createInsurerService(definition, config) as unknown as ServiceSchema),
     'offers-stream': () => [createOffersStreamService()],
   };

@@ -12,7 +12,11 @@ import { ApplicationValidationError, ConflictError, NotFoundError } from '../../
 import { APPLICATION_COMPLETED_EVENT, APPLICATION_QUOTE_EVENT, NODE_READY_EVENT, QUOTE_REQUESTED, QUOTE_SETTLED } from '../../lib/channels';
 import type { Quote } from '../../lib/quotes/types';
 import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
-import { createApplicationStore, type ApplicationStore } from './stores';
+import { keyringFor } from '../../lib/personal-data/key-file';
+import type { Keyring } from '../../lib/personal-data/keyring';
+import { isWholeApplication } from '../../lib/personal-data/split';
+import { createSealedApplicationStore, type ApplicationStore } from './stores';
+import { RetentionJob, type Clock } from './retention';
 import { newApplication, pendingInsurers, quoteRequest } from './new-application';
 import { ExpiryTimers } from './expiry-timers';
 import { IdempotencyRecords } from './idempotency';
@@ -44,6 +48,8 @@ interface Vars {
   webhooks: WebhookStore;
   dispatcher: WebhookDispatcher;
   webhookSender: ReturnType<typeof createWebhookSender>;
+  retention: RetentionJob;
+  keyring: Keyring;
 }
 
 type ApplicationsService = Service & Vars & Methods;
@@ -57,7 +63,13 @@ interface Methods {
   resume(this: ApplicationsService): Promise<void>;
 }
 
-export function createApplicationsService(config: AppConfig, options: { redispatchOnStart: boolean }): ServiceSchema {
+export interface ApplicationsServiceOptions {
+  redispatchOnStart: boolean;
+  /** The retention job's clock (tests move it by days). */
+  clock?: Clock;
+}
+
+export function createApplicationsService(config: AppConfig, options: ApplicationsServiceOptions): ServiceSchema {
   const schema: ServiceSchema<Record<string, never>, Methods, Vars, ApplicationsService> = {
     name: 'applications',
 
@@ -113,7 +125,7 @@ export function createApplicationsService(config: AppConfig, options: { redispat
           const asked = pendingInsurers(doc);
           if (asked.length > 0) {
             try {
-              await publish(this.broker, QUOTE_REQUESTED, quoteRequest(doc, asked), { messageId: `${doc.id}.requested`, retryForMs: config.cluster.publishRetryMs });
+              await publish(this.broker, QUOTE_REQUESTED, quoteRequest(this.keyring, doc, asked), { messageId: `${doc.id}.requested`, retryForMs: config.cluster.publishRetryMs });
             } catch (err) {
               // nobody will ask the insurers: the application is not taken, and the caller is told so
               await forget();
@@ -287,14 +299,26 @@ export function createApplicationsService(config: AppConfig, options: { redispat
             await this.completeIfSettled(doc.id);
             continue;
           }
-          await publish(this.broker, QUOTE_REQUESTED, quoteRequest(doc, waiting), { retryForMs: config.cluster.publishRetryMs });
+          const { application } = doc;
+          if (!isWholeApplication(application)) {
+            this.logger.error(`application ${doc.id} is quoting without its personal data; its insurers are not asked again`);
+            continue;
+          }
+          await publish(this.broker, QUOTE_REQUESTED, quoteRequest(this.keyring, { ...doc, application }, waiting), { retryForMs: config.cluster.publishRetryMs });
         }
         if (open.length > 0) this.logger.info(`resumed ${open.length} application(s) still quoting`);
       },
     },
 
     created(this: ApplicationsService) {
-      this.store = createApplicationStore(config, this);
+      this.keyring = keyringFor(config.personalData.keys, config.dataDir, (message) => this.logger.warn(message));
+      this.store = createSealedApplicationStore(config, this, this.keyring);
+      this.retention = new RetentionJob(
+        this.store,
+        config.personalData,
+        (err) => this.logger.error('erasing personal data failed; the next run tries again', err),
+        options.clock,
+      );
       this.webhooks = createWebhookStore(config);
       this.webhookSender = createWebhookSender(config.webhooks);
       this.dispatcher = new WebhookDispatcher({
@@ -318,10 +342,12 @@ export function createApplicationsService(config: AppConfig, options: { redispat
       await this.webhooks.connect();
       this.dispatcher.start();
       this.sweepTimer = setInterval(() => void this.sweep(), config.deadlineSweepMs);
+      this.retention.start();
     },
 
     async stopped(this: ApplicationsService) {
       clearInterval(this.sweepTimer);
+      await this.retention.stop();
       this.expiryTimers.clear();
       await this.sweepRun; // a sweep under way finishes before the store closes
       await this.dispatcher.stop();

@@ -3,13 +3,15 @@ import crypto from 'node:crypto';
 import type { AppConfig } from '../../lib/config';
 import type { Application } from '../../lib/application/types';
 import { INSURERS } from '../../lib/insurers/catalog';
-import type { QuoteRequested } from '../../lib/channels';
+import type { SealedQuoteRequested } from '../../lib/channels';
+import type { Keyring } from '../../lib/personal-data/keyring';
+import { sealApplication } from '../../lib/personal-data/application-seal';
 import { pendingQuote } from '../../lib/quotes/view';
 import type { Quote } from '../../lib/quotes/types';
 import type { ApplicationDoc } from './stores';
 
 /** A new application, every insurer pending except those switched off (`unavailable` at once). */
-export function newApplication(config: AppConfig, id: string, partner: string | null, application: Application, now: number): ApplicationDoc {
+export function newApplication(config: AppConfig, id: string, partner: string | null, application: Application, now: number): ApplicationDoc<Application> {
   const createdAt = new Date(now).toISOString();
   const deadlineMs = now + config.quoteDeadlineMs;
   const insurers = INSURERS.map(({ code, name }) => ({ code, name }));
@@ -39,6 +41,6 @@ export function pendingInsurers(doc: ApplicationDoc): string[] {
   return doc.insurers.filter((i) => doc.quotes[i.code]?.status === 'pending').map((i) => i.code);
 }
 
-export function quoteRequest(doc: ApplicationDoc, insurers: string[]): QuoteRequested {
-  return { applicationId: doc.id, application: doc.application, deadlineMs: doc.deadlineMs, insurers };
+export function quoteRequest(keyring: Keyring, doc: ApplicationDoc<Application>, insurers: string[]): SealedQuoteRequested {
+  return { applicationId: doc.id, application: sealApplication(keyring, doc.id, doc.application), deadlineMs: doc.deadlineMs, insurers };
 }

@@ -103,8 +103,6 @@ export async function serveEventStream(req: IncomingMessage, res: ServerResponse
     clearInterval(heartbeat);
     clearInterval(refresher);
   };
-  let heartbeat: NodeJS.Timeout | undefined;
-  let refresher: NodeJS.Timeout | undefined;
   let untrack: () => unknown = () => undefined;
 
   const first = await stream.read(lastSent).catch((err: unknown) => {
@@ -125,8 +123,8 @@ export async function serveEventStream(req: IncomingMessage, res: ServerResponse
   });
   req.on('close', cleanup);
   res.on('error', cleanup);
-  heartbeat = setInterval(() => ended || res.write(': keep-alive\n\n'), settings.heartbeatMs).unref();
-  refresher = setInterval(() => schedule(refresh), settings.refreshMs).unref();
+  const heartbeat = setInterval(() => ended || res.write(': keep-alive\n\n'), settings.heartbeatMs).unref();
+  const refresher = setInterval(() => schedule(refresh), settings.refreshMs).unref();
 
   function schedule(step: () => Promise<void> | void): void {
     // a failed read is tried again by the next refresh

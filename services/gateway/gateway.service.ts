@@ -15,6 +15,7 @@ import { insurerServiceName } from '../insurers/insurer.service';
 import { ApplicationRateLimiter, partnerLimitKey } from './rate-limit';
 import { attachSocketGateway, type SocketGateway } from './socket';
 import { onBusReconnect } from './bus-watch';
+import { AuditTrail } from './audit-trail';
 import { openApiDocument } from './openapi';
 import { apiDocsAliases } from './api-docs';
 import { answerOptions, answerUnrouted, partnerAliases } from './routes';
@@ -40,6 +41,7 @@ interface HttpParams {
 
 type Gateway = Service<Record<string, unknown>> & {
   limiter: ApplicationRateLimiter;
+  audit: AuditTrail;
   sockets?: SocketGateway;
   eventStreams: EventStreamHub;
   server: import('node:http').Server;
@@ -54,10 +56,16 @@ async function streamEvents(svc: Gateway, req: AliasRequest, res: ServerResponse
   const partner = partnerOf(ctx);
   const applicationId = req.$params.params?.id ?? '';
   const after = lastEventIdOf(req);
+  let audited = false;
   await serveEventStream(req, res, svc.eventStreams, {
     applicationId,
     after,
-    read: (from) => ctx.call<EventsAfter, { id: string; partner: string; after: number }>('applications.events', { id: applicationId, partner, after: from }),
+    read: (from) => {
+      const read = () => ctx.call<EventsAfter, { id: string; partner: string; after: number }>('applications.events', { id: applicationId, partner, after: from });
+      if (audited) return read();
+      audited = true; // the stream's opening is the access; its later reads are not
+      return svc.audit.around({ actor: `partner:${partner}`, action: 'events', applicationId }, read);
+    },
   }, EVENT_STREAM_DEFAULTS);
 }
 
@@ -139,12 +147,17 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           const partner = partnerOf(ctx);
           await this.limiter.consumeAnswering(partnerLimitKey(partner), ctx.meta);
           const callbackUrl = ctx.meta.callbackUrl === undefined ? undefined : await checkCallbackUrl(ctx.meta.callbackUrl, config.webhooks);
-          const created = await ctx.call('applications.create', {
-            application: ctx.params.body,
-            partner,
-            ...(ctx.meta.idempotencyKey ? { idempotencyKey: ctx.meta.idempotencyKey } : {}),
-            ...(callbackUrl ? { callbackUrl } : {}),
-          });
+          const created = await this.audit.around(
+            { actor: `partner:${partner}`, action: 'create' },
+            () =>
+              ctx.call<{ id: string }, unknown>('applications.create', {
+                application: ctx.params.body,
+                partner,
+                ...(ctx.meta.idempotencyKey ? { idempotencyKey: ctx.meta.idempotencyKey } : {}),
+                ...(callbackUrl ? { callbackUrl } : {}),
+              }),
+            (answer) => [answer.id],
+          );
           ctx.meta.$statusCode = 202;
           return created;
         },
@@ -152,13 +165,17 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
       getApplication: {
         visibility: 'published',
         handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
-          return ctx.call('applications.get', { id: ctx.params.params?.id ?? '', partner: partnerOf(ctx) });
+          const partner = partnerOf(ctx);
+          const id = ctx.params.params?.id ?? '';
+          return this.audit.around({ actor: `partner:${partner}`, action: 'read', applicationId: id }, () => ctx.call('applications.get', { id, partner }));
         },
       },
       deliveries: {
         visibility: 'published',
         handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
-          return ctx.call('applications.deliveries', { id: ctx.params.params?.id ?? '', partner: partnerOf(ctx) });
+          const partner = partnerOf(ctx);
+          const id = ctx.params.params?.id ?? '';
+          return this.audit.around({ actor: `partner:${partner}`, action: 'deliveries', applicationId: id }, () => ctx.call('applications.deliveries', { id, partner }));
         },
       },
       listApplications: {
@@ -167,7 +184,12 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           const query = ctx.params.query ?? {};
           const page = query.page === undefined ? 1 : query.page;
           const pageSize = query.pageSize === undefined ? 20 : query.pageSize;
-          return ctx.call('applications.list', { partner: partnerOf(ctx), page, pageSize });
+          const partner = partnerOf(ctx);
+          return this.audit.around(
+            { actor: `partner:${partner}`, action: 'list' },
+            () => ctx.call<{ items: Array<{ id: string }> }, unknown>('applications.list', { partner, page, pageSize }),
+            (answer) => answer.items.map((item) => item.id),
+          );
         },
       },
       insurers: {
@@ -224,12 +246,14 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
     created(this: Gateway) {
       this.limiter = new ApplicationRateLimiter(config.rateLimitPerMinute, config.redisUrl);
       this.eventStreams = new EventStreamHub();
+      this.audit = new AuditTrail(this.broker);
     },
 
     started(this: Gateway) {
       this.sockets = attachSocketGateway(this.server, this.broker, this.limiter, {
         redisUrl: config.redisUrl,
         trustedProxies: config.trustedProxies,
+        audit: this.audit,
         maxPayloadBytes: 1_000_000,
         completionGraceMs: 1_500,
         reconcileEveryMs: 1_000,
@@ -241,6 +265,7 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
     async stopped(this: Gateway) {
       this.eventStreams.closeAll();
       await this.sockets?.close();
+      await this.audit.close();
       await this.limiter.close();
     },
   };

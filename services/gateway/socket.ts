@@ -21,6 +21,7 @@ import { bestOffer } from '../../lib/quotes/view';
 import type { Quote } from '../../lib/quotes/types';
 import type { ApplicationRateLimiter } from './rate-limit';
 import { SocketDeliveries, type Delivery } from './socket-deliveries';
+import type { AuditTrail } from './audit-trail';
 
 type Ack = (answer: unknown) => void;
 
@@ -34,6 +35,8 @@ export interface SocketGateway {
 export interface SocketOptions {
   redisUrl?: string;
   trustedProxies: TrustedProxies;
+  /** Records `apply` and `subscribe` (services/gateway/audit-trail.ts). */
+  audit: AuditTrail;
   maxPayloadBytes: number;
   /** After the deadline, how long `completed` may take before the snapshot is asked (CONTRACT: deadline + 1 s). */
   completionGraceMs: number;
@@ -129,15 +132,20 @@ export function attachSocketGateway(server: http.Server, broker: ServiceBroker, 
   io.on('connection', (socket: Socket) => {
     socket.data.deliveries = new SocketDeliveries();
 
+    const address = clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], options.trustedProxies);
+    const actor = `web:${address}`;
+
     socket.on('apply', async (application: unknown, maybeAck: unknown) => {
       const ack = ackOf(maybeAck);
       const id = crypto.randomUUID();
       const room = applicationRoom(id);
       try {
-        await limiter.consume(`ip:${clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], options.trustedProxies)}`);
+        await limiter.consume(`ip:${address}`);
         // join before creating: the first answers can arrive before `create` returns
         await socket.join(room);
-        const created = await broker.call<{ id: string; token: string; deadline: string; insurers: unknown }, unknown>('applications.create', { application, id, partner: null });
+        const created = await options.audit.around({ actor, action: 'create', applicationId: id }, () =>
+          broker.call<{ id: string; token: string; deadline: string; insurers: unknown }, unknown>('applications.create', { application, id, partner: null }),
+        );
         watched.set(id, { token: created.token, deadlineMs: Date.parse(created.deadline) });
         ack({ ok: true, id: created.id, token: created.token, deadline: created.deadline, insurers: created.insurers });
       } catch (err) {
@@ -156,7 +164,8 @@ export function attachSocketGateway(server: http.Server, broker: ServiceBroker, 
       const { id, token } = asked;
       const deliveries = deliveriesOf(socket);
       try {
-        await snapshotOf(id, token); // checks the token before the socket joins anything
+        // checks the token before the socket joins anything
+        await options.audit.around({ actor, action: 'subscribe', applicationId: id }, () => snapshotOf(id, token));
         deliveries.hold(id);
         await socket.join(applicationRoom(id));
         // read again after joining so that nothing falls between the snapshot and the room

@@ -23,7 +23,11 @@ import { AdaptivePollPlan, type PollPlan } from '../../lib/insurers/poll-plan';
 import { quoteFromOutcome } from '../../lib/quotes/from-outcome';
 import { InterruptedError } from '../../lib/errors';
 import { shutdownSignal } from '../../middlewares/shutdown-signal';
-import { QUOTE_REQUESTED, QUOTE_SETTLED, INSURER_RATE_LIMITED_EVENT, type QuoteRequested, type InsurerRateLimited } from '../../lib/channels';
+import { QUOTE_REQUESTED, QUOTE_SETTLED, INSURER_RATE_LIMITED_EVENT, type QuoteRequested, type SealedQuoteRequested, type InsurerRateLimited } from '../../lib/channels';
+import { openApplication } from '../../lib/personal-data/application-seal';
+import { keyringFor } from '../../lib/personal-data/key-file';
+import type { Keyring } from '../../lib/personal-data/keyring';
+import { isWholeApplication } from '../../lib/personal-data/split';
 import type { Application } from '../../lib/application/types';
 import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
 import { CallFigures } from './call-figures';
@@ -57,11 +61,13 @@ interface InsurerState {
   quoteEnv: QuoteEnv;
   scheduler: QuoteScheduler<QuoteJob>;
   running: Map<string, QuoteJob>; // quotes this node works on now, by application and insurer
+  keyring: Keyring; // opens the personal part of QUOTE_REQUESTED
 }
 
 type InsurerService = Service & { insurer: InsurerState } & Methods;
 
 interface Methods {
+  openRequest(this: InsurerService, sealed: SealedQuoteRequested): QuoteRequested | undefined;
   beginQuote(this: InsurerService, request: QuoteRequested, raw: unknown): QuoteJob;
   startQuote(this: InsurerService, job: QuoteJob, raw: unknown): Promise<void>;
   quoteFinished(this: InsurerService, job: QuoteJob, outcome: LoopOutcome): void;
@@ -139,8 +145,10 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
         maxInFlight: 10_000, // each message mostly waits between polls
         ...heldChannelOptions(config.cluster),
         async handler(this: InsurerService, payload: unknown, raw?: unknown) {
-          const request = payload as QuoteRequested;
-          if (!request.insurers.includes(definition.code)) return;
+          const sealed = payload as SealedQuoteRequested;
+          if (!sealed.insurers.includes(definition.code)) return;
+          const request = this.openRequest(sealed);
+          if (!request) return; // redelivering it would not make it open: left to the deadline sweep
           const mine = this.insurer.running.get(`${request.applicationId}.${definition.code}`);
           // JetStream gave this node again a quote it is still working on (its heartbeats were cut
           // off, e.g. by a broker restart): the copy ends as the work in hand does (handed back too)
@@ -158,6 +166,19 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
     },
 
     methods: {
+      /** The request with its personal part opened; undefined (logged) when it cannot be. */
+      openRequest(this: InsurerService, sealed: SealedQuoteRequested): QuoteRequested | undefined {
+        try {
+          const application = openApplication(this.insurer.keyring, sealed.applicationId, sealed.application);
+          // an insurer cannot price without the drivers' ages
+          if (isWholeApplication(application)) return { ...sealed, application };
+          this.logger.error(`quote request ${sealed.applicationId} came without its personal data`);
+        } catch (err) {
+          this.logger.error(`quote request ${sealed.applicationId}: ${(err as Error).message}`);
+        }
+        return undefined;
+      },
+
       beginQuote(this: InsurerService, request: QuoteRequested, raw: unknown): QuoteJob {
         const job: QuoteJob = { request, key: `${request.applicationId}.${definition.code}` };
         if (config.durableChannels) job.held = Promise.withResolvers<void>();
@@ -257,6 +278,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
           broke: (job, err) => this.endQuote(job, err),
         }, () => new InterruptedError(`quote of ${definition.code}`)),
         running: new Map(),
+        keyring: keyringFor(config.personalData.keys, config.dataDir, (message) => this.logger.warn(message)),
         calls: {
           code: definition.code,
           client,

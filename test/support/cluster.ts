@@ -221,6 +221,7 @@ export class Cluster {
   readonly nodes = new Map<string, ClusterNode>();
   readonly sandbox: SandboxClient;
   readonly seed: number;
+  private readonly dataKey = crypto.randomBytes(32).toString('base64');
   private readonly watchers = new Set<QuoteWatcher>();
   private nats!: ServerProcess;
   private redis!: ServerProcess;
@@ -360,6 +361,8 @@ export class Cluster {
       DATA_DIR: dataDir,
       // the broker's "started successfully" line is how start() knows a node is up
       LOG_LEVEL: 'info',
+      // one key for the cluster: each node has its own DATA_DIR, so generated keys would differ
+      DATA_KEY: this.dataKey,
       ...this.options.env,
       ...spec.env,
     };

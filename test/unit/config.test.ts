@@ -17,7 +17,7 @@ describe('loadConfig', () => {
 
   test('production refuses to start without PARTNER_KEYS', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(loadConfig({ NODE_ENV: 'production', PARTNER_KEYS: 'bank:k1' }).partnerKeys.get('k1')).toBe('bank');
+    expect(loadConfig({ NODE_ENV: 'production', PARTNER_KEYS: 'bank:k1', DATA_KEY: Buffer.alloc(32, 7).toString('base64') }).partnerKeys.get('k1')).toBe('bank');
   });
 
   test.each([

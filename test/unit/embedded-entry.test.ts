@@ -4,6 +4,7 @@
  */
 import { docOf, entryOf, lines } from '../../services/applications/stores/embedded-state';
 import type { ApplicationDoc } from '../../services/applications/stores/types';
+import type { Application } from '../../lib/application/types';
 import { newApplication } from '../../services/applications/new-application';
 import { loadConfig } from '../../lib/config';
 import { sampleApplication } from './fixtures/application';
@@ -11,7 +12,7 @@ import { todayInMoscow } from '../../lib/dates';
 
 const config = loadConfig({ DISABLED_INSURERS: 'tri-kita' }); // one quote `unavailable` from the start
 
-function fresh(id: string): ApplicationDoc {
+function fresh(id: string): ApplicationDoc<Application> {
   return newApplication(config, id, 'partner-1', sampleApplication(todayInMoscow()), Date.parse('2026-12-02T10:00:00.000Z'));
 }
 

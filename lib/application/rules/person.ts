@@ -77,9 +77,10 @@ function checkPassportIssue(passport: Scope, birthDate: IsoDate | undefined): Is
   for (const age of PASSPORT_REPLACED_AT) {
     const due = birthday(birthDate, age);
     if (issued === undefined || due === undefined || compareIsoDates(issued, due) >= 0) continue;
+    // the message names the rule, not the last valid day: that day would tell the birth date
     const lastValid = addDays(due, PASSPORT_GRACE_DAYS);
     if (compareIsoDates(passport.today, lastValid) > 0) {
-      issued = passport.fail('issuedAt', `паспорт, выданный до ${age} лет, нужно было заменить: он действовал по ${lastValid}`);
+      issued = passport.fail('issuedAt', `паспорт, выданный до ${age} лет, нужно было заменить в течение ${PASSPORT_GRACE_DAYS} дней после ${age}-летия`);
     }
   }
   return issued;

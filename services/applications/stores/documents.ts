@@ -234,6 +234,21 @@ export class DocumentStore implements ApplicationStore {
     return { items: asApplications(found).map(fromStored), total };
   }
 
+  /** Ids first (an update takes no limit), then one update that re-checks the part is still sealed. */
+  async erasePersonal(completedBefore: string, at: string, limit: number): Promise<number> {
+    const erasable: CursorOptions = {
+      query: { status: 'completed', completedAt: { $lte: completedBefore }, 'application.personal.sealed': { $exists: true } },
+      sort: ['completedAt'],
+      limit,
+    };
+    const ids = asApplications(await this.collections.applications.find(erasable)).map((doc) => doc._id);
+    if (ids.length === 0) return 0;
+    return this.collections.applications.updateMany(
+      { _id: { $in: ids }, 'application.personal.sealed': { $exists: true } },
+      { $set: { 'application.personal': { erasedAt: at } } },
+    );
+  }
+
   private async findStored(id: string): Promise<StoredApplication | undefined> {
     if (!isPlausibleId(id)) return undefined;
     return asApplication(await this.collections.applications.findOne({ _id: id }));

@@ -34,6 +34,8 @@ export interface Entry {
   /** By insurer code, each quote as JSON, or as a mark while it is the pending quote a new application starts with. */
   readonly quotes: Map<string, string | PendingMark>;
   readonly pending: Set<string>;
+  /** Its personal part is sealed in the body: what retention looks for without parsing every body. */
+  readonly personalSealed: boolean;
 }
 
 /**
@@ -119,7 +121,13 @@ export function entryOf(doc: ApplicationDoc): Entry {
     ...splitBody(rest),
     quotes,
     pending,
+    personalSealed: isSealed(doc),
   };
+}
+
+function isSealed(doc: ApplicationDoc): boolean {
+  const personal = doc.application?.personal;
+  return typeof personal === 'object' && personal !== null && 'sealed' in personal;
 }
 
 function quotesJson(entry: Entry): string {
@@ -147,6 +155,7 @@ export const lines = {
   complete: (id: string, at: string) => JSON.stringify({ op: 'complete', id, at }),
   expire: (ids: readonly string[], at: string) => JSON.stringify({ op: 'expire', ids, at }),
   remove: (id: string) => JSON.stringify({ op: 'remove', id }),
+  erase: (ids: readonly string[], at: string) => JSON.stringify({ op: 'erase', ids, at }),
   key: (recordJson: string) => `{"op":"key","record":${recordJson}}`,
   unkey: (id: string) => JSON.stringify({ op: 'unkey', id }),
 };
@@ -158,6 +167,7 @@ type JournalRecord =
   // `codes`: journals written before 2026-12-02 name the quotes timed out; replay in order finds the same pending
   | { op: 'expire'; ids: string[]; codes?: string[]; at: string }
   | { op: 'remove'; id: string }
+  | { op: 'erase'; ids: string[]; at: string }
   | { op: 'key'; record: { id: string } }
   | { op: 'unkey'; id: string };
 
@@ -215,6 +225,23 @@ export class EmbeddedState {
     }
     this.complete(entry, at);
     return timedOut;
+  }
+
+  /** Completed at or before `completedBefore` with the personal part still sealed, at most `limit`. */
+  erasable(completedBefore: string, limit: number): Entry[] {
+    const found: Entry[] = [];
+    for (const entry of this.applications.values()) {
+      if (found.length >= limit) break;
+      if (entry.personalSealed && entry.status === 'completed' && entry.completedAt !== undefined && entry.completedAt <= completedBefore) found.push(entry);
+    }
+    return found;
+  }
+
+  /** The sealed personal part gone, the application marked erased at `at`; the rest as it was. */
+  erase(entry: Entry, at: string): void {
+    if (!entry.personalSealed) return;
+    const doc = docOf(entry);
+    this.add(entryOf({ ...doc, application: { ...doc.application, personal: { erasedAt: at } } }));
   }
 
   /** Quoting, deadline at or before `untilMs`, earliest first. */
@@ -278,6 +305,12 @@ export class EmbeddedState {
         return;
       case 'remove':
         this.remove(record.id);
+        return;
+      case 'erase':
+        for (const id of record.ids) {
+          const entry = this.applications.get(id);
+          if (entry) this.erase(entry, record.at);
+        }
         return;
       case 'key':
         this.keys.set(record.record.id, JSON.stringify(record.record));

@@ -197,6 +197,20 @@ export class EmbeddedStore implements ApplicationStore {
     return this.onceWritten({ items: entries.map(docOf), total });
   }
 
+  /**
+   * One record for the batch, then a compaction: the journal's older lines still hold the sealed
+   * parts, and erasing means they leave the disk too, not only memory.
+   */
+  async erasePersonal(completedBefore: string, at: string, limit: number): Promise<number> {
+    const journal = this.writer();
+    const erasable = this.state.erasable(completedBefore, limit);
+    if (erasable.length === 0) return 0;
+    for (const entry of erasable) this.state.erase(entry, at);
+    await journal.append(lines.erase(erasable.map((entry) => entry.id), at));
+    await journal.compact();
+    return erasable.length;
+  }
+
   private async findKey(id: string): Promise<IdempotencyRecord | undefined> {
     const json = isPlausibleId(id) ? this.state.keys.get(id) : undefined;
     return this.onceWritten(json === undefined ? undefined : (JSON.parse(json) as IdempotencyRecord));

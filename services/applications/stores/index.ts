@@ -5,14 +5,21 @@
  */
 import type { Service } from 'moleculer';
 import type { AppConfig } from '../../../lib/config';
+import type { Keyring } from '../../../lib/personal-data/keyring';
 import { createEmbeddedStore } from './embedded';
 import { createMongoStore } from './mongo';
 import { PostgresStore } from './postgres';
+import { SealedApplicationStore } from './sealed';
 import type { ApplicationStore } from './types';
 
 export type { ApplicationDoc, ApplicationStore, Expired, IdempotencyRecord, IdempotencyStore, PartnerPage } from './types';
 
-/** `host`: the service that owns the store (the MongoDB adapter logs through it). */
+/** The store the service uses: the engine, with personal data sealed on the way in and opened on the way out. */
+export function createSealedApplicationStore(config: Pick<AppConfig, 'storeEngine' | 'databaseUrl' | 'mongoUri' | 'dataDir'>, host: Service, keyring: Keyring): ApplicationStore {
+  return new SealedApplicationStore(createApplicationStore(config, host), keyring);
+}
+
+/** The bare engine. `host`: the service that owns the store (the MongoDB adapter logs through it). */
 export function createApplicationStore(config: Pick<AppConfig, 'storeEngine' | 'databaseUrl' | 'mongoUri' | 'dataDir'>, host: Service): ApplicationStore {
   switch (config.storeEngine) {
     case 'postgres':

@@ -80,6 +80,33 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX webhooks_due ON webhooks (next_attempt_at_ms) WHERE NOT done`,
     ],
   },
+  {
+    version: 4,
+    name: 'personal data erasure (retention)',
+    statements: [
+      // the application's body keeps the sealed personal part; this column says when it was erased
+      `ALTER TABLE applications ADD COLUMN personal_erased_at text`,
+      `CREATE INDEX applications_personal_retained ON applications (completed_at) WHERE status = 'completed' AND personal_erased_at IS NULL`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'the access audit, apart from the applications (services/audit)',
+    statements: [
+      `CREATE TABLE audit_log (
+         id bigserial PRIMARY KEY,
+         at timestamptz NOT NULL,
+         actor text NOT NULL,
+         action text NOT NULL,
+         application_ids text[] NOT NULL,
+         outcome text NOT NULL,
+         node text NOT NULL
+       )`,
+      `CREATE INDEX audit_log_by_application ON audit_log USING gin (application_ids)`,
+      `CREATE INDEX audit_log_by_actor ON audit_log (actor, at DESC)`,
+      `CREATE INDEX audit_log_by_time ON audit_log (at DESC)`,
+    ],
+  },
 ];
 
 /** Applies the migrations this database has not had yet; answers the versions this call applied. */

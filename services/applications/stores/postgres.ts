@@ -29,7 +29,7 @@
  *   each other in a cycle.
  */
 import postgres from 'postgres';
-import type { Application } from '../../../lib/application/types';
+import type { AnonymisedApplication } from '../../../lib/personal-data/split';
 import type { InsurerRef, Quote } from '../../../lib/quotes/types';
 import { forEachAtMost } from '../../../lib/for-each-at-most';
 import { migrate } from './postgres-schema';
@@ -63,7 +63,7 @@ interface ApplicationBody {
   token: string;
   createdAt: string;
   deadline: string;
-  application: Application;
+  application: AnonymisedApplication;
   insurers: InsurerRef[];
 }
 
@@ -85,9 +85,9 @@ interface IdempotencyRow {
   created_at_ms: number;
 }
 
-function openPool(url: string) {
+export function openPool(url: string, max = POOL_SIZE) {
   return postgres(url, {
-    max: POOL_SIZE,
+    max,
     idle_timeout: 60,
     connect_timeout: 10,
     onnotice: () => undefined,
@@ -281,6 +281,32 @@ export class PostgresStore implements ApplicationStore {
       this.sql<{ total: number }[]>`SELECT count(*) AS total FROM applications WHERE partner = ${partner}`,
     ]);
     return { items: rows.map(toDoc), total: counted.total };
+  }
+
+  /**
+   * SKIP LOCKED: a second run (another node) takes other rows or none instead of waiting, and the
+   * conditions hold again on the row it locked, so each application is erased once. The body is
+   * rebuilt as json (not jsonb, which refuses the \u0000 escapes json keeps), only its
+   * `application.personal` replaced.
+   */
+  async erasePersonal(completedBefore: string, at: string, limit: number): Promise<number> {
+    const erased = await this.sql`
+      WITH due AS (
+        SELECT id FROM applications
+        WHERE status = 'completed' AND personal_erased_at IS NULL AND completed_at <= ${completedBefore}
+          AND body -> 'application' -> 'personal' ->> 'sealed' IS NOT NULL
+        ORDER BY completed_at LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE applications a SET personal_erased_at = ${at}, body = (
+        SELECT json_object_agg(b.key, CASE WHEN b.key = 'application' THEN (
+          SELECT json_object_agg(p.key, CASE WHEN p.key = 'personal' THEN json_build_object('erasedAt', ${at}::text) ELSE p.value END)
+          FROM json_each(a.body -> 'application') AS p
+        ) ELSE b.value END)
+        FROM json_each(a.body) AS b
+      )
+      FROM due WHERE a.id = due.id`;
+    return erased.count;
   }
 
   /** The quotes of the application row aliased `alias`, by insurer code. */

@@ -4,10 +4,16 @@
  * Every method answers "not found" (undefined, false, empty) for an unknown or malformed id: bad input
  * from a client never becomes a storage error.
  */
-import type { Application } from '../../../lib/application/types';
+import type { AnonymisedApplication } from '../../../lib/personal-data/split';
 import type { InsurerRef, Quote } from '../../../lib/quotes/types';
 
-export interface ApplicationDoc {
+/**
+ * `A`: what the application is known to hold. An engine holds it with the personal part sealed
+ * (`application.personal.sealed`) or erased (`.erasedAt`), or, when written before sealing, in the
+ * clear; the store the service uses (sealed.ts) answers it whole, or anonymised once erased. Only a
+ * new application (`ApplicationDoc<Application>`) is known to be whole.
+ */
+export interface ApplicationDoc<A extends AnonymisedApplication = AnonymisedApplication> {
   id: string;
   token: string;
   partner: string | null; // null: a web customer over Socket.IO
@@ -17,7 +23,7 @@ export interface ApplicationDoc {
   deadline: string;
   deadlineMs: number;
   completedAt?: string;
-  application: Application;
+  application: A;
   insurers: InsurerRef[];
   quotes: Record<string, Quote>; // by insurer code
 }
@@ -88,6 +94,13 @@ export interface ApplicationStore {
   open(nowMs: number): Promise<ApplicationDoc[]>;
 
   listByPartner(partner: string, offset: number, limit: number): Promise<PartnerPage>;
+
+  /**
+   * Retention: erases the sealed personal part of up to `limit` applications completed at or before
+   * `completedBefore` (ISO instants compare as text), marking each erased at `at`; answers how many
+   * this call erased. Conditional, so that runs on several nodes at once erase each application once.
+   */
+  erasePersonal(completedBefore: string, at: string, limit: number): Promise<number>;
 
   readonly idempotency: IdempotencyStore;
 }
