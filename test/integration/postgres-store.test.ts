@@ -52,7 +52,7 @@ describe('migrations', () => {
 
       const tables = await fresh.sql<{ table_name: string }[]>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
-      expect(tables.map((t) => t.table_name)).toEqual(['applications', 'audit_log', 'idempotency_records', 'quotes', 'schema_migrations']);
+      expect(tables.map((t) => t.table_name)).toEqual(['applications', 'audit_log', 'idempotency_records', 'quotes', 'schema_migrations', 'webhooks']);
       const id = uniqueId('after-migration');
       expect(await nodes[1].insert(quotingDoc(id, ['alpha']))).toBe(true);
       expect((await nodes[0].find(id))?.id).toBe(id);

@@ -22,7 +22,9 @@ let sandbox: Sandbox;
 let system: RunningSystem | undefined;
 const sockets: Socket[] = [];
 
-const start = () => startSystem({ sandbox, env: { DATABASE_URL: database.url, QUOTE_DEADLINE_MS: '8000' } });
+// one key for both starts: each start has a DATA_DIR of its own, where a generated key would differ
+const DATA_KEY = Buffer.alloc(32, 3).toString('base64');
+const start = () => startSystem({ sandbox, env: { DATABASE_URL: database.url, QUOTE_DEADLINE_MS: '8000', DATA_KEY } });
 
 beforeAll(async () => {
   database = await createTestDatabase();

@@ -1,4 +1,4 @@
-/** A production node without a usable DATA_KEY does not start: it says why and exits non-zero. */
+/** A production node without a usable DATA_KEY, or without webhook secrets, does not start: it says why and exits non-zero. */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,7 +8,7 @@ import { projectRoot } from '../../lib/project-root';
 function start(env: Record<string, string>) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'osago-refusal-'));
   const result = spawnSync(process.execPath, [path.join(projectRoot(), 'dist/bin/start.js')], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: '0', SANDBOX_PORT: '0', PARTNER_KEYS: 'bank:k1', ...env },
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: '0', SANDBOX_PORT: '0', PARTNER_KEYS: 'bank:k1', PARTNER_WEBHOOK_SECRETS: 'bank:a-secret-of-sixteen+', ...env },
     encoding: 'utf8',
     timeout: 20_000,
   });
@@ -30,4 +30,17 @@ test.each([
   const result = start(env);
   expect(result.status).toBe(1);
   expect(result.stderr).toContain(message);
+});
+
+test('NODE_ENV=production without PARTNER_WEBHOOK_SECRETS: refused, since any partner may ask for webhooks', () => {
+  const result = start({ NODE_ENV: 'production', DATA_KEY: Buffer.alloc(32, 7).toString('base64'), PARTNER_WEBHOOK_SECRETS: '' });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain('configuration error: PARTNER_WEBHOOK_SECRETS is required with NODE_ENV=production');
+});
+
+test('a webhook secret too short to sign with: refused, the secret itself not printed', () => {
+  const result = start({ PARTNER_WEBHOOK_SECRETS: 'bank:short-one' });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain('PARTNER_WEBHOOK_SECRETS entries are partner:secret with a secret of 16 characters or more');
+  expect(result.stderr).not.toContain('short-one');
 });
