@@ -143,8 +143,17 @@ export async function serveEventStream(req: IncomingMessage, res: ServerResponse
     }
   }
 
+  /** Events read from the store; past its `completed` (a resume from its id, say) there is nothing left to wait for. */
+  function sendRead(read: EventsAfter): void {
+    send(read.events);
+    if (!ended && read.completed && lastSent >= read.lastSeq) {
+      cleanup();
+      res.end();
+    }
+  }
+
   async function refresh(): Promise<void> {
-    send((await stream.read(lastSent)).events);
+    sendRead(await stream.read(lastSent));
   }
 
   function onPush(push: SocketPush): Promise<void> | void {
@@ -153,7 +162,7 @@ export async function serveEventStream(req: IncomingMessage, res: ServerResponse
     return refresh();
   }
 
-  send(first.events);
+  sendRead(first);
   opened = true;
   for (const push of early) schedule(() => onPush(push));
 }
