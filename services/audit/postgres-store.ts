@@ -1,5 +1,5 @@
 /**
- * The audit on PostgreSQL: its own table `audit_log` (migration 3 of the shared schema, applied by
+ * The audit on PostgreSQL: its own table `audit_log` (migration 5 of the shared schema, applied by
  * whichever of this store and the applications' store connects first), rows only ever inserted.
  */
 import { openPool, type Sql } from '../applications/stores/postgres';
