@@ -17,7 +17,11 @@ describe('loadConfig', () => {
 
   test('production refuses to start without PARTNER_KEYS', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(loadConfig({ NODE_ENV: 'production', PARTNER_KEYS: 'bank:k1', DATA_KEY: Buffer.alloc(32, 7).toString('base64') }).partnerKeys.get('k1')).toBe('bank');
+    const production = { NODE_ENV: 'production', PARTNER_KEYS: 'bank:k1', DATA_KEY: Buffer.alloc(32, 7).toString('base64'), PARTNER_WEBHOOK_SECRETS: 'bank:0123456789abcdef' };
+    expect(loadConfig(production).partnerKeys.get('k1')).toBe('bank');
+    expect(loadConfig(production).webhooks).toMatchObject({ publicHttpsOnly: true, secrets: new Map([['bank', '0123456789abcdef']]) });
+    expect(() => loadConfig({ ...production, PARTNER_WEBHOOK_SECRETS: '' })).toThrow(/PARTNER_WEBHOOK_SECRETS is required/);
+    expect(loadConfig({}).webhooks).toMatchObject({ publicHttpsOnly: false, timeoutMs: 10_000, firstRetryMs: 1_000, retryForMs: 86_400_000 });
   });
 
   test.each([

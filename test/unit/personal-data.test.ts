@@ -94,8 +94,8 @@ describe('keys as configured', () => {
   );
 
   test('production needs DATA_KEY; elsewhere it may be left to the generated key', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', PARTNER_KEYS: 'a:b' })).toThrow(/DATA_KEY is required/);
-    expect(loadConfig({ NODE_ENV: 'production', PARTNER_KEYS: 'a:b', DATA_KEY: key }).personalData.keys.current?.id).toBe(parseDataKey(key).id);
+    expect(() => loadConfig({ NODE_ENV: 'production', PARTNER_KEYS: 'a:b', PARTNER_WEBHOOK_SECRETS: 'a:0123456789abcdef' })).toThrow(/DATA_KEY is required/);
+    expect(loadConfig({ NODE_ENV: 'production', PARTNER_KEYS: 'a:b', PARTNER_WEBHOOK_SECRETS: 'a:0123456789abcdef', DATA_KEY: key }).personalData.keys.current?.id).toBe(parseDataKey(key).id);
     expect(loadConfig({}).personalData.keys.current).toBeUndefined();
     expect(loadConfig({}).personalData.retentionDays).toBe(30);
     expect(loadConfig({ RETENTION_DAYS: '0' }).personalData.retentionDays).toBe(0);
