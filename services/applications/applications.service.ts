@@ -22,10 +22,7 @@ import { ExpiryTimers } from './expiry-timers';
 import { IdempotencyRecords } from './idempotency';
 import { applicationView, completedEvent, createdAnswer, tokenMatches } from './views';
 import { eventsAfter, type EventsAfter } from './events';
-import { createWebhookStore, type WebhookStore } from './webhooks';
-import { newWebhookRecord, WebhookDispatcher } from './webhooks/dispatcher';
-import { createWebhookSender } from './webhooks/sender';
-import { checkWebhookPartner, deliveriesView } from './webhooks/views';
+import { checkWebhookPartner, Webhooks } from './webhooks';
 
 /** Applications the deadline sweep takes per query, and how many go to the store in one expiry. */
 const SWEEP_BATCH = 500;
@@ -45,9 +42,7 @@ interface Vars {
   sweepTimer?: NodeJS.Timeout;
   sweepRun?: Promise<void>;
   expiryTimers: ExpiryTimers;
-  webhooks: WebhookStore;
-  dispatcher: WebhookDispatcher;
-  webhookSender: ReturnType<typeof createWebhookSender>;
+  webhooks: Webhooks;
   retention: RetentionJob;
   keyring: Keyring;
 }
@@ -97,15 +92,15 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
 
           const doc = newApplication(config, ctx.params.id ?? crypto.randomUUID(), partner, checked.value, now);
           // the webhook first: an application stored without it could have events nobody delivers
-          const hook = partner && callbackUrl ? newWebhookRecord(doc, partner, callbackUrl) : undefined;
-          if (hook && !(await this.webhooks.create(hook))) throw new ConflictError('An application with this id already exists');
+          const hook = partner && callbackUrl ? await this.webhooks.open(doc, partner, callbackUrl) : undefined;
+          if (callbackUrl && !hook) throw new ConflictError('An application with this id already exists');
           if (!(await this.store.insert(doc))) {
-            if (hook) await this.webhooks.remove(doc.id);
+            if (hook) await this.webhooks.forget(doc.id);
             throw new ConflictError('An application with this id already exists');
           }
           const forget = async () => {
             await this.store.remove(doc.id);
-            if (hook) await this.webhooks.remove(doc.id);
+            if (hook) await this.webhooks.forget(doc.id);
           };
           const answer = createdAnswer(doc);
 
@@ -133,9 +128,9 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
               throw err;
             }
           }
-          this.dispatcher.remember(doc.id, hook !== undefined);
+          this.webhooks.remember(doc.id, hook !== undefined);
           for (const quote of Object.values(doc.quotes)) if (quote.status !== 'pending') this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
-          if (hook && asked.length < doc.insurers.length) this.dispatcher.notify(doc.id, hook.partner);
+          if (hook && asked.length < doc.insurers.length) this.webhooks.notify(doc.id, hook.partner);
           if (asked.length === 0) {
             await this.completeIfSettled(doc.id);
           }
@@ -181,7 +176,7 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
         async handler(this: ApplicationsService, ctx: Context<{ id: string; partner: string }>) {
           const doc = await this.store.find(ctx.params.id);
           if (!doc || doc.partner !== ctx.params.partner) throw new NotFoundError('Application not found');
-          return deliveriesView(await this.webhooks.find(doc.id));
+          return this.webhooks.deliveries(doc.id);
         },
       },
 
@@ -208,7 +203,7 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
             const settled = await this.store.settleQuote(quote);
             if (settled) {
               this.broker.emit(APPLICATION_QUOTE_EVENT, settled);
-              this.dispatcher.notify(quote.applicationId);
+              this.webhooks.notify(quote.applicationId);
               await this.completeIfSettled(quote.applicationId);
             } else if (wasRedelivered(raw)) {
               await this.retell(quote.applicationId, quote.insurer.code);
@@ -235,7 +230,7 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
         const completed = await this.store.completeIfSettled(id, new Date().toISOString());
         if (completed) {
           this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
-          this.dispatcher.notify(id);
+          this.webhooks.notify(id);
         }
       },
 
@@ -248,7 +243,7 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
         const stored = doc?.quotes[insurerCode];
         if (!doc || !stored || stored.status === 'pending') return;
         this.broker.emit(APPLICATION_QUOTE_EVENT, stored);
-        this.dispatcher.notify(id);
+        this.webhooks.notify(id);
         if (doc.status === 'completed') this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(doc));
         else await this.completeIfSettled(id);
       },
@@ -261,7 +256,7 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
           if (completed) this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));
           else for (const quote of timedOut) this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
         }
-        for (const id of ids) this.dispatcher.notify(id);
+        for (const id of ids) this.webhooks.notify(id);
       },
 
       async sweep() {
@@ -319,15 +314,9 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
         (err) => this.logger.error('erasing personal data failed; the next run tries again', err),
         options.clock,
       );
-      this.webhooks = createWebhookStore(config);
-      this.webhookSender = createWebhookSender(config.webhooks);
-      this.dispatcher = new WebhookDispatcher({
-        store: this.webhooks,
+      this.webhooks = new Webhooks(config, {
         load: (id) => this.store.find(id),
-        send: this.webhookSender.send,
-        settings: config.webhooks,
         owner: this.broker.nodeID,
-        now: Date.now,
         onError: (message, err) => this.logger.warn(message, err),
       });
       this.idempotency = new IdempotencyRecords(this.store.idempotency, config.idempotencyTtlMs);
@@ -340,7 +329,6 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
     async started(this: ApplicationsService) {
       await this.store.connect();
       await this.webhooks.connect();
-      this.dispatcher.start();
       this.sweepTimer = setInterval(() => void this.sweep(), config.deadlineSweepMs);
       this.retention.start();
     },
@@ -350,8 +338,6 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
       await this.retention.stop();
       this.expiryTimers.clear();
       await this.sweepRun; // a sweep under way finishes before the store closes
-      await this.dispatcher.stop();
-      await this.webhookSender.close();
       await this.webhooks.close();
       await this.store.close();
     },
