@@ -195,9 +195,7 @@ test('a partner SSE client moves from gateway A to gateway B with Last-Event-ID:
     streams.push(after);
     expect(after.status).toBe(200);
     expect(after.contentType).toMatch(/^text\/event-stream/);
-    const openedAt = Date.now();
     const ended = await within(after.ended, 3_000, -1);
-    console.log(`DEBUG n+1 resume on ${gateway}: ended ${ended - openedAt} ms, events ${after.events.length}, comments ${after.comments.length}`);
     after.close();
     expect(`${gateway}: ${ended > 0 ? 'ended' : 'still open after 3 s'}`).toBe(`${gateway}: ended`);
     expect(after.events).toEqual([]);

@@ -102,7 +102,7 @@ export const paths: Record<string, Schema> = {
       parameters: [
         {
           name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string', pattern: '^\\d+$' },
-          description: 'The `id:` of the last event received; the stream starts after it',
+          description: 'The `id:` of the last event received; the stream starts after it. Anything but a whole number is a 400 naming Last-Event-ID',
         },
       ],
       responses: {
@@ -110,6 +110,7 @@ export const paths: Record<string, Schema> = {
           description: 'A text/event-stream; the data lines are the JSON of the Quote and Completed schemas',
           content: { 'text/event-stream': { schema: { type: 'string' }, example: SSE_EXAMPLE } },
         },
+        400: use('BadRequest'),
         401: use('Unauthorized'),
         404: use('NotFound'),
         '5XX': use('ServerError'),
@@ -124,9 +125,10 @@ export const paths: Record<string, Schema> = {
       summary: 'The webhook deliveries of this application',
       responses: {
         200: {
-          description: 'Every delivery, whether or not it has succeeded yet',
+          description: 'Every delivery attempted so far, in event order, whether or not it has succeeded yet (`[]` without X-Callback-Url). An id is `<applicationId>.<event id>`, the same on every retry',
           content: json({ type: 'array', items: schema('Delivery') }, [
-            { id: 'dlv_01HZX3', type: 'quote', attempts: 1, lastStatus: 200, deliveredAt: '2026-11-21T12:00:03.300Z' },
+            { id: '3f1c2a9e-8d4b-4c7e-9a51-2b6f0e7d4c10.1', type: 'quote', attempts: 1, lastStatus: 200, deliveredAt: '2026-11-21T12:00:03.300Z' },
+            { id: '3f1c2a9e-8d4b-4c7e-9a51-2b6f0e7d4c10.2', type: 'quote', attempts: 3, lastStatus: 'timeout' },
           ]),
         },
         401: use('Unauthorized'),

@@ -200,7 +200,9 @@ export function schemas(insurerCodes: readonly string[]): Record<string, Schema>
         attempts: { type: 'integer', minimum: 0 },
         lastStatus: {
           type: ['integer', 'string', 'null'],
-          description: 'The outcome of the last attempt (the HTTP status the callback URL answered); null before the first',
+          description:
+            'The outcome of the last attempt: the HTTP status the callback URL answered, or why there was none (`timeout`, ' +
+            '`network-error`, `address-refused`, `abandoned after N attempts (last: …)` once retries end after 24 h)',
         },
         deliveredAt: { ...instant, description: 'When a 2xx answer ended the delivery' },
       },

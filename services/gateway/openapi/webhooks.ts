@@ -28,7 +28,7 @@ export const webhooks = {
         content: {
           'application/json': {
             schema: { $ref: '#/components/schemas/WebhookEvent' },
-            example: { id: 'dlv_01HZX3', type: 'quote', applicationId: createdExample.id, createdAt: offerExample.at, data: offerExample },
+            example: { id: `${createdExample.id}.1`, type: 'quote', applicationId: createdExample.id, createdAt: offerExample.at, data: offerExample },
           },
         },
       },
