@@ -85,7 +85,7 @@ export interface StreamRequest {
  * Serves one stream. Rejects before anything is written when the first read fails (unknown
  * application, not this partner's), so the caller answers with a problem instead.
  */
-export async function serveEventStream(req: IncomingMessage, res: ServerResponse, hub: EventStreamHub, stream: StreamRequest, settings: EventStreamSettings): Promise<void> {
+export async function serveEventStream(res: ServerResponse, hub: EventStreamHub, stream: StreamRequest, settings: EventStreamSettings): Promise<void> {
   let lastSent = stream.after;
   let ended = false;
   let work = Promise.resolve();
@@ -121,7 +121,8 @@ export async function serveEventStream(req: IncomingMessage, res: ServerResponse
     cleanup();
     res.end();
   });
-  req.on('close', cleanup);
+  // the response's close: the client went away (a request's own close can come as soon as its body is read)
+  res.on('close', cleanup);
   res.on('error', cleanup);
   const heartbeat = setInterval(() => ended || res.write(': keep-alive\n\n'), settings.heartbeatMs).unref();
   const refresher = setInterval(() => schedule(refresh), settings.refreshMs).unref();

@@ -57,7 +57,7 @@ async function streamEvents(svc: Gateway, req: AliasRequest, res: ServerResponse
   const applicationId = req.$params.params?.id ?? '';
   const after = lastEventIdOf(req);
   let audited = false;
-  await serveEventStream(req, res, svc.eventStreams, {
+  await serveEventStream(res, svc.eventStreams, {
     applicationId,
     after,
     read: (from) => {

@@ -3,7 +3,7 @@
  * with Last-Event-ID sends exactly what came after it; the stream ends after `completed`.
  */
 import { todayInMoscow } from '../../lib/dates';
-import { api, startSystem, waitCompleted, type RunningSystem } from '../support/system';
+import { api, eventually, startSystem, waitCompleted, type RunningSystem } from '../support/system';
 import { readEventStream, type ServerSentEvent } from '../support/sse';
 import { sampleApplication } from '../unit/fixtures/application';
 
@@ -75,4 +75,12 @@ test('a wrong Last-Event-ID is 400 naming it; an unknown or foreign application 
   expect((await readEventStream(eventsUrl(id), { 'x-api-key': 'other-key' })).status).toBe(404);
   expect((await readEventStream(eventsUrl('00000000-0000-4000-8000-000000000000'), key)).status).toBe(404);
   expect((await readEventStream(eventsUrl(id), {})).status).toBe(401);
+});
+
+test('a client that goes away leaves nothing behind on the gateway', async () => {
+  const hub = () => (system.broker.getLocalService('gateway') as unknown as { eventStreams: { size: number } }).eventStreams;
+  const { id } = await submit();
+  const early = await readEventStream(eventsUrl(id), key, { stopAfter: 1 });
+  expect(early.ended).toBe(false);
+  await eventually(() => (hub().size === 0 ? true : undefined), 5_000);
 });
