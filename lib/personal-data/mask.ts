@@ -30,9 +30,17 @@ export function maskPersonal(value: unknown, depth = 0, seen = new WeakSet<objec
   const copy: Record<string, unknown> = value instanceof Error ? Object.create(Object.getPrototypeOf(value)) : {};
   if (value instanceof Error) Object.defineProperties(copy, { message: { value: value.message, enumerable: false }, stack: { value: value.stack, enumerable: false } });
   for (const [key, item] of Object.entries(value)) {
-    copy[key] = PERSONAL_KEYS.has(key) && (typeof item !== 'object' || item === null) ? maskLeaf(item) : maskPersonal(item, depth + 1, seen);
+    copy[key] = PERSONAL_KEYS.has(key) ? maskAll(item, depth + 1) : maskPersonal(item, depth + 1, seen);
   }
   return copy;
+}
+
+/** Under a personal key everything is personal, however it is shaped (`lastName: ['Иванов']`). */
+function maskAll(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return maskLeaf(value);
+  if (depth > MAX_DEPTH) return '[…]';
+  if (Array.isArray(value)) return value.map((item) => maskAll(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskAll(item, depth + 1)]));
 }
 
 /** The broker logger's object printer (moleculer.config.ts): Moleculer's own, over a masked copy. */

@@ -23,13 +23,20 @@ export interface EventsAfter {
 }
 
 /**
- * Quotes made final before sequence numbers were stored (journals of earlier versions) come
- * after the numbered ones, in catalog order: they are final, so the order never changes.
+ * Quotes made final before sequence numbers were stored (an application in flight across the
+ * upgrade) take the lowest numbers no quote has, in catalog order: the stores counted them when
+ * they numbered the later ones, so that is the room left for them, and `completed` stays last.
  */
 function numberedQuotes(doc: ApplicationDoc): Array<Quote & { seq: number }> {
   const final = doc.insurers.map((i) => doc.quotes[i.code]).filter((q): q is Quote => q !== undefined && q.status !== 'pending');
-  let next = Math.max(0, ...final.map((q) => q.seq ?? 0));
-  return final.map((q) => ({ ...q, seq: q.seq ?? ++next })).sort((a, b) => a.seq - b.seq);
+  const taken = new Set(final.map((q) => q.seq).filter((seq): seq is number => seq !== undefined));
+  let next = 0;
+  const unused = () => {
+    do next++;
+    while (taken.has(next));
+    return next;
+  };
+  return final.map((q) => ({ ...q, seq: q.seq ?? unused() })).sort((a, b) => a.seq - b.seq);
 }
 
 /** Every event with a number above `after`, in order. */

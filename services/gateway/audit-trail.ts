@@ -8,7 +8,9 @@
  * unsent after the retries (or pushed out of a full queue) is written to the node's log in full,
  * entries holding no personal data, so the record survives there.
  */
+import crypto from 'node:crypto';
 import type { ServiceBroker } from 'moleculer';
+import { isPlausibleId } from '../applications/stores/types';
 import { toProblem } from '../../lib/problem';
 import type { AuditAction, AuditEntry, AuditOutcome } from '../audit/types';
 
@@ -37,6 +39,18 @@ export function outcomeOf(err: unknown): AuditOutcome {
   return 'error';
 }
 
+/** Entries per call to the audit service: far under its limit and a NATS message's default 1 MB. */
+const MAX_BATCH = 500;
+
+/**
+ * An id as the client sent it can be anything (101 characters, a NUL): the audit service refuses
+ * such an entry, and with it its whole batch. What the client asked for is kept as a digest.
+ */
+export function recordableId(id: string): string {
+  if (isPlausibleId(id)) return id;
+  return `invalid:${crypto.createHash('sha256').update(String(id)).digest('hex').slice(0, 32)}`;
+}
+
 export class AuditTrail {
   private readonly options: AuditTrailOptions;
   private queue: AuditEntry[] = [];
@@ -51,7 +65,8 @@ export class AuditTrail {
   }
 
   record(access: Access, outcome: AuditOutcome, applicationIds: readonly string[] = access.applicationId === undefined ? [] : [access.applicationId]): void {
-    this.queue.push({ at: new Date().toISOString(), actor: access.actor, action: access.action, applicationIds: [...applicationIds], outcome, node: this.broker.nodeID });
+    const entry = { at: new Date().toISOString(), actor: access.actor, action: access.action, applicationIds: applicationIds.map(recordableId), outcome, node: this.broker.nodeID };
+    this.queue.push(entry);
     if (this.queue.length > this.options.maxQueued) this.lost(this.queue.splice(0, this.queue.length - this.options.maxQueued), 'the audit queue is full');
     this.timer ??= setTimeout(() => void this.flush(), this.options.batchMs);
   }
@@ -75,9 +90,12 @@ export class AuditTrail {
     this.timer = undefined;
     while (this.sending) await this.sending;
     if (this.queue.length === 0) return;
-    const batch = this.queue;
+    const batches: AuditEntry[][] = [];
+    for (let i = 0; i < this.queue.length; i += MAX_BATCH) batches.push(this.queue.slice(i, i + MAX_BATCH));
     this.queue = [];
-    this.sending = this.send(batch).finally(() => (this.sending = undefined));
+    this.sending = (async () => {
+      for (const batch of batches) await this.send(batch);
+    })().finally(() => (this.sending = undefined));
     await this.sending;
   }
 

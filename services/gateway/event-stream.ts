@@ -45,8 +45,9 @@ export class EventStreamHub {
     if (!set) this.listeners.set(applicationId, (set = new Set()));
     set.add(listener);
     return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(applicationId);
+      // safe to call twice: only this listener's set, and only while it is the one registered
+      if (!set.delete(listener) || set.size > 0) return;
+      if (this.listeners.get(applicationId) === set) this.listeners.delete(applicationId);
     };
   }
 
@@ -105,10 +106,19 @@ export async function serveEventStream(res: ServerResponse, hub: EventStreamHub,
   };
   let untrack: () => unknown = () => undefined;
 
+  // a client gone while the first read runs: nothing is opened for it
+  let gone = false;
+  const markGone = () => (gone = true);
+  res.once('close', markGone);
   const first = await stream.read(lastSent).catch((err: unknown) => {
     unlisten();
     throw err;
   });
+  res.off('close', markGone);
+  if (gone || res.destroyed) {
+    unlisten();
+    return;
+  }
 
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',

@@ -22,6 +22,7 @@ import { answerOptions, answerUnrouted, partnerAliases } from './routes';
 import { errorAnswerHeaders, type AnsweredRequest } from './answer-headers';
 import { projectRoot } from '../../lib/project-root';
 import { checkCallbackUrl } from '../../lib/webhooks/callback-url';
+import { shutdownSignal } from '../../middlewares/shutdown-signal';
 import { EVENT_STREAM_DEFAULTS, EventStreamHub, lastEventIdOf, serveEventStream } from './event-stream';
 import type { EventsAfter } from '../applications/events';
 
@@ -246,6 +247,8 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
     created(this: Gateway) {
       this.limiter = new ApplicationRateLimiter(config.rateLimitPerMinute, config.redisUrl);
       this.eventStreams = new EventStreamHub();
+      // before Moleculer waits for the requests in flight: an open stream is one, until it ends
+      shutdownSignal(this.broker).onStop(() => this.eventStreams.closeAll());
       this.audit = new AuditTrail(this.broker);
     },
 

@@ -84,3 +84,16 @@ test('a client that goes away leaves nothing behind on the gateway', async () =>
   expect(early.ended).toBe(false);
   await eventually(() => (hub().size === 0 ? true : undefined), 5_000);
 });
+
+test('a stopping gateway ends its open streams at once instead of waiting for them', async () => {
+  // with a shutdown wait much longer than a stop takes, so a stream left open shows
+  const own = await startSystem({ latencyScale: 0.1, trackingShutdownMs: 8_000 });
+  own.sandbox.setMode('sokol-krylo', 'slow'); // still quoting while the stream is open
+  const created = await api(own, 'POST', '/api/v1/applications', sampleApplication(todayInMoscow()));
+  const reading = readEventStream(`${own.baseUrl}/api/v1/applications/${created.json.id}/events`, key, { timeoutMs: 20_000 });
+  await eventually(() => ((own.broker.getLocalService('gateway') as unknown as { eventStreams: { size: number } }).eventStreams.size > 0 ? true : undefined), 5_000);
+  const stopping = Date.now();
+  await own.stop();
+  expect(Date.now() - stopping).toBeLessThan(4_000);
+  expect((await reading).ended).toBe(true);
+});

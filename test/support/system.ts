@@ -37,6 +37,8 @@ export interface SystemOptions {
   latencyScale?: number;
   /** Seeds the sandbox's randomness (delays, faults); TEST_SEED unless given. */
   seed?: number;
+  /** How long a stop waits for requests in flight (Moleculer's tracking); 500 ms unless given. */
+  trackingShutdownMs?: number;
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
@@ -55,7 +57,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     ...options.env,
   });
   const parts = options.parts ?? ['gateway', 'applications', 'insurers', 'offers-stream'];
-  const broker = new ServiceBroker(brokerOptions(config, { skipProcessEventRegistration: true, tracking: { enabled: true, shutdownTimeout: 500 } }));
+  const broker = new ServiceBroker(brokerOptions(config, { skipProcessEventRegistration: true, tracking: { enabled: true, shutdownTimeout: options.trackingShutdownMs ?? 500 } }));
   for (const schema of servicesFor(config, parts)) broker.createService(schema);
   await broker.start();
   const gateway = broker.getLocalService('gateway') as unknown as { server?: import('node:http').Server } | undefined;

@@ -71,7 +71,7 @@ export class SealedApplicationStore implements ApplicationStore {
 
   async listByPartner(partner: string, offset: number, limit: number): Promise<PartnerPage> {
     const page = await this.engine.listByPartner(partner, offset, limit);
-    return { ...page, items: page.items.map((doc) => this.openedDoc(doc)) };
+    return { ...page, items: page.items.map((doc) => this.opened(doc) ?? doc) };
   }
 
   erasePersonal(completedBefore: string, at: string, limit: number): Promise<number> {
@@ -82,11 +82,22 @@ export class SealedApplicationStore implements ApplicationStore {
     return { ...doc, application: openApplication(this.keyring, doc.id, doc.application) };
   }
 
+  /**
+   * A transition's answer, or a read's, opened if it can be. A record that does not open (a key
+   * left out of DATA_KEYS_OLD, a damaged blob) is answered as stored, still sealed: the transition is
+   * committed already and its events must still go out, and no view reads the personal part. Only
+   * `open` (resuming quotes, which sends the application to insurers) insists on opening.
+   */
   private opened(doc: ApplicationDoc | undefined): ApplicationDoc | undefined {
-    return doc && this.openedDoc(doc);
+    if (!doc) return doc;
+    try {
+      return this.openedDoc(doc);
+    } catch {
+      return doc;
+    }
   }
 
   private openedExpiry(expired: Expired): Expired {
-    return expired.completed ? { ...expired, completed: this.openedDoc(expired.completed) } : expired;
+    return expired.completed ? { ...expired, completed: this.opened(expired.completed) } : expired;
   }
 }
