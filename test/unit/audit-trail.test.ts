@@ -50,3 +50,15 @@ test('with the audit down the request is answered, and the entry is retried, the
     await broker.stop();
   }
 });
+
+describe('ids as clients send them', () => {
+  test('a real id is kept; one no store would take is kept as a digest, the same for the same input', async () => {
+    const { recordableId } = await import('../../services/gateway/audit-trail');
+    expect(recordableId('6f1c2a9e-8d4b-4c7e-9a51-2b6f0e7d4c10')).toBe('6f1c2a9e-8d4b-4c7e-9a51-2b6f0e7d4c10');
+    const hostile = 'x'.repeat(101);
+    expect(recordableId(hostile)).toMatch(/^invalid:[0-9a-f]{32}$/);
+    expect(recordableId(hostile)).toBe(recordableId(hostile));
+    expect(recordableId('a\u0000b')).toMatch(/^invalid:/);
+    expect(recordableId('')).toMatch(/^invalid:/);
+  });
+});
