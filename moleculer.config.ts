@@ -50,6 +50,11 @@ export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOption
     retryPolicy: { enabled: false },
     bulkhead: { enabled: false, concurrency: 100, maxQueueSize: 100_000 },
     tracking: { enabled: true, shutdownTimeout: 5_000 },
+    // Moleculer's own metrics and ours (lib/metrics.ts), as Prometheus text on METRICS_PORT
+    metrics:
+      config.metricsPort === undefined
+        ? { enabled: false }
+        : { enabled: true, reporter: [{ type: 'Prometheus', options: { port: config.metricsPort, host: config.host, path: '/metrics' } }] },
     replOptions: { customCommands: [auditReplCommand] },
     middlewares: [
       ShutdownSignalMiddleware(stopReceiving),

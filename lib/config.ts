@@ -101,6 +101,7 @@ export interface AppConfig {
   cluster: ClusterSettings;
   personalData: PersonalDataSettings;
   logLevel: string;
+  metricsPort?: number; // Prometheus /metrics (CONTRACT §8); off unless set
 }
 
 /** Webhook deliveries (CONTRACT §2; services/applications/webhooks). */
@@ -302,5 +303,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     cluster: clusterSettings(env, deadline),
     personalData: personalDataSettings(env, production),
     logLevel: env.LOG_LEVEL || 'info',
+    metricsPort: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : undefined,
   };
 }

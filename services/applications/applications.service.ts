@@ -23,6 +23,7 @@ import { IdempotencyRecords } from './idempotency';
 import { applicationView, completedEvent, createdAnswer, tokenMatches } from './views';
 import { eventsAfter, type EventsAfter } from './events';
 import { checkWebhookPartner, Webhooks } from './webhooks';
+import { countApplication, countFinalQuotes } from '../../lib/metrics';
 
 /** Applications the deadline sweep takes per query, and how many go to the store in one expiry. */
 const SWEEP_BATCH = 500;
@@ -129,6 +130,8 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
             }
           }
           this.webhooks.remember(doc.id, hook !== undefined);
+          countApplication(this.broker);
+          countFinalQuotes(this.broker, Object.values(doc.quotes));
           for (const quote of Object.values(doc.quotes)) if (quote.status !== 'pending') this.broker.emit(APPLICATION_QUOTE_EVENT, quote);
           if (hook && asked.length < doc.insurers.length) this.webhooks.notify(doc.id, hook.partner);
           if (asked.length === 0) {
@@ -202,6 +205,7 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
           try {
             const settled = await this.store.settleQuote(quote);
             if (settled) {
+              countFinalQuotes(this.broker, [settled]);
               this.broker.emit(APPLICATION_QUOTE_EVENT, settled);
               this.webhooks.notify(quote.applicationId);
               await this.completeIfSettled(quote.applicationId);
@@ -251,6 +255,7 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
       /** The deadline passed: every insurer still pending becomes `timeout`, then the application completes. */
       async expire(ids: string[]) {
         for (const { timedOut, completed } of await this.store.expireAll(ids, new Date().toISOString())) {
+          countFinalQuotes(this.broker, timedOut);
           // `completed` carries the timed-out quotes, and the gateway sends a socket every final quote
           // of a `completed` before it: one event instead of eleven when hundreds fall due at once
           if (completed) this.broker.emit(APPLICATION_COMPLETED_EVENT, completedEvent(completed));

@@ -32,6 +32,7 @@ import type { Application } from '../../lib/application/types';
 import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
 import { CallFigures } from './call-figures';
 import { CircuitView, type CircuitState } from './circuit';
+import { observeOffer, setCircuitOpen } from '../../lib/metrics';
 import { InsurerAdmission } from './admission';
 import { exchange, type ExchangeContext } from './exchange';
 import { acquireProgressStore, releaseProgressStore, type QuoteProgress, type QuoteProgressStore } from './progress';
@@ -208,6 +209,8 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
         if (outcome.status === 'deadline') return this.endQuote(job); // the deadline sweep records `timeout`
         if (outcome.status === 'failed') this.logger.info(`quote ${request.applicationId} failed: ${outcome.cause ?? outcome.reason}`);
         const settled = quoteFromOutcome(request.applicationId, definition, outcome, new Date().toISOString());
+        // the application was created a deadline before its deadline
+        if (settled.status === 'offer') observeOffer(this.broker, definition.code, (Date.now() - (request.deadlineMs - config.quoteDeadlineMs)) / 1000);
         publish(this.broker, QUOTE_SETTLED, settled, {
           messageId: `${request.applicationId}.${definition.code}.settled`,
           // through an outage, for as long as the answer can still count
@@ -228,9 +231,9 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
     },
 
     events: {
-      '$circuit-breaker.opened': circuitHandler('open'),
-      '$circuit-breaker.half-opened': circuitHandler('half-open'),
-      '$circuit-breaker.closed': circuitHandler('closed'),
+      '$circuit-breaker.opened': circuitHandler('open', definition.code),
+      '$circuit-breaker.half-opened': circuitHandler('half-open', definition.code),
+      '$circuit-breaker.closed': circuitHandler('closed', definition.code),
       [INSURER_RATE_LIMITED_EVENT](this: InsurerService, ctx: Context<InsurerRateLimited>) {
         if (ctx.params.code === definition.code) this.insurer.admission.pauseUntil(ctx.params.untilMs);
       },
@@ -299,6 +302,7 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
     },
 
     async started(this: InsurerService) {
+      setCircuitOpen(this.broker, definition.code, false); // every insurer in /metrics from the start
       this.insurer.progress = await acquireProgressStore(config, this.broker);
       this.insurer.admission.shareWith(nodesRunning(this));
     },
@@ -325,9 +329,11 @@ function pollPlanFor(definition: InsurerDefinition, calls: AppConfig['insurerCal
   });
 }
 
-function circuitHandler(state: CircuitState) {
+function circuitHandler(state: CircuitState, code: string) {
   return function (this: InsurerService, ctx: Context<{ service?: string; action?: string }>) {
     const action = this.insurer.circuit.record(state, ctx.params);
-    if (action) this.logger.info(`circuit of ${ctx.params.action} is ${state}`);
+    if (!action) return;
+    this.logger.info(`circuit of ${ctx.params.action} is ${state}`);
+    setCircuitOpen(this.broker, code, this.insurer.circuit.state === 'open');
   };
 }
