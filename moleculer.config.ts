@@ -10,6 +10,7 @@ import { NatsTransporter } from './middlewares/nats-transporter';
 import { NodeReadyMiddleware } from './middlewares/node-ready';
 import { ShutdownSignalMiddleware } from './middlewares/shutdown-signal';
 import { auditReplCommand } from './services/audit/repl';
+import { applicationReplCommand, insurersReplCommand } from './services/ops/repl';
 
 export function channelAdapter(config: AppConfig): JetStreamChannels | string {
   if (config.durableChannels && config.transporter) {
@@ -55,7 +56,7 @@ export function brokerOptions(config: AppConfig, overrides: Partial<BrokerOption
       config.metricsPort === undefined
         ? { enabled: false }
         : { enabled: true, reporter: [{ type: 'Prometheus', options: { port: config.metricsPort, host: config.host, path: '/metrics' } }] },
-    replOptions: { customCommands: [auditReplCommand] },
+    replOptions: { customCommands: [auditReplCommand, insurersReplCommand, applicationReplCommand] },
     middlewares: [
       ShutdownSignalMiddleware(stopReceiving),
       ChannelsMiddleware({

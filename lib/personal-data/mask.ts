@@ -28,7 +28,7 @@ export function maskPersonal(value: unknown, depth = 0, seen = new WeakSet<objec
   if (Buffer.isBuffer(value) || value instanceof Date) return value;
   // an error keeps its class, message and stack for the reader; its own fields (data, params) are masked
   const copy: Record<string, unknown> = value instanceof Error ? Object.create(Object.getPrototypeOf(value)) : {};
-  if (value instanceof Error) Object.defineProperties(copy, { message: { value: value.message, enumerable: false }, stack: { value: value.stack, enumerable: false } });
+  if (value instanceof Error) Object.defineProperties(copy, { message: { value: value.message, enumerable: false, writable: true, configurable: true }, stack: { value: value.stack, enumerable: false, writable: true, configurable: true } });
   for (const [key, item] of Object.entries(value)) {
     copy[key] = PERSONAL_KEYS.has(key) ? maskAll(item, depth + 1) : maskPersonal(item, depth + 1, seen);
   }

@@ -183,6 +183,17 @@ export function createApplicationsService(config: AppConfig, options: Applicatio
         },
       },
 
+      /** Operators (the REPL's `application <id>`): any application, as clients see it; never over REST. */
+      inspect: {
+        visibility: 'public',
+        params: { id: 'string' },
+        async handler(this: ApplicationsService, ctx: Context<{ id: string }>) {
+          const doc = await this.store.find(ctx.params.id);
+          if (!doc) throw new NotFoundError('Application not found');
+          return applicationView(doc);
+        },
+      },
+
       /** For Socket.IO subscribers: only a holder of the application's token may see it. */
       snapshot: {
         params: { id: 'string', token: 'string' },

@@ -1,5 +1,8 @@
 /** METRICS_PORT (CONTRACT §8): Prometheus text with Moleculer's metrics and ours, from a real system. */
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { projectRoot } from '../../lib/project-root';
 import { todayInMoscow } from '../../lib/dates';
 import { api, startSystem, waitCompleted, type RunningSystem } from '../support/system';
 import { sampleApplication } from '../unit/fixtures/application';
@@ -58,4 +61,12 @@ test('after one application: it is counted, each final quote by insurer and stat
   }
   for (const quote of quotes) expect(all.some((s) => s.name === 'osago_circuit_open' && s.labels.insurer === quote.insurer.code && s.value === 0)).toBe(true);
   expect(all.some((s) => s.name.startsWith('moleculer_request_total'))).toBe(true); // Moleculer's own
+});
+
+test('the Grafana dashboard in docs/ parses and names only metrics this system serves', async () => {
+  const dashboard = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'docs/grafana-dashboard.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+  const served = new Set(samples(await (await fetch(metricsUrl)).text()).map((s) => s.name.replace(/_(bucket|sum|count)$/, '')));
+  const named = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b(?:osago|moleculer)_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ''))));
+  expect(named.length).toBeGreaterThanOrEqual(dashboard.panels.length);
+  expect(named.filter((name) => !served.has(name))).toEqual([]);
 });

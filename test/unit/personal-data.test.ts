@@ -161,3 +161,12 @@ describe('the quote request on the bus', () => {
     expect(() => openApplication(keyring, 'another-app', request.application)).toThrow(SealOpenError);
   });
 });
+
+test('an error whose message is its own enumerable field (as some libraries make them) is masked, not thrown on', () => {
+  const err = Object.assign(new Error('The client is destroyed'), { code: 'UND_ERR_DESTROYED' });
+  Object.defineProperty(err, 'message', { value: 'The client is destroyed', enumerable: true, writable: false });
+  const masked = maskPersonal({ err, owner: { lastName: 'Иванов' } }) as { err: Error & { code: string }; owner: { lastName: string } };
+  expect(masked.err.message).toBe('The client is destroyed');
+  expect(masked.err.code).toBe('UND_ERR_DESTROYED');
+  expect(masked.owner.lastName).toBe('И*****');
+});

@@ -54,6 +54,7 @@ export function createWebhookSender(settings: Pick<WebhookSettings, 'timeoutMs' 
         return { ok: false, status: whyNoAnswer(err) };
       }
     },
-    close: () => agent.close(),
+    // a node stopped twice (the REPL's quit, then its exit) closes once
+    close: () => (agent.closed || agent.destroyed ? Promise.resolve() : agent.close()),
   };
 }
