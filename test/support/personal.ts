@@ -33,8 +33,18 @@ function forms(value: string): string[] {
   return escaped === value ? [value] : [value, escaped];
 }
 
+/**
+ * A number counts only as a number of its own: a licence number 582000 inside a logged epoch
+ * 1764691582000 is no leak (CI once failed on such a chance match). Quoted or bare, a leaked
+ * number stands between non-digits.
+ */
+function occursIn(text: string, form: string): boolean {
+  if (!/^\d+$/.test(form)) return text.includes(form);
+  return new RegExp(`(?<!\\d)${form}(?!\\d)`).test(text);
+}
+
 export function findIn(text: string, values: readonly string[]): string[] {
-  return values.filter((value) => forms(value).some((form) => text.includes(form)));
+  return values.filter((value) => forms(value).some((form) => occursIn(text, form)));
 }
 
 /** Every file under `dir`, recursively, with the values found in it in clear. */
