@@ -3,7 +3,7 @@
  * `applications` node. A lease is one conditional UPDATE, so one node delivers an application's
  * events at a time, and a node that dies mid-run leaves a lease that simply runs out.
  */
-import postgres from 'postgres';
+import { openPool, type Sql } from '../stores/postgres';
 import { isPlausibleId } from '../stores/types';
 import type { DeliveryAttempts, WebhookRecord, WebhookStore } from './types';
 
@@ -34,17 +34,10 @@ const recordOf = (row: WebhookRow): WebhookRecord => ({
 });
 
 export class PostgresWebhookStore implements WebhookStore {
-  private readonly sql;
+  private readonly sql: Sql;
 
   constructor(url: string) {
-    this.sql = postgres(url, {
-      max: 4,
-      idle_timeout: 60,
-      connect_timeout: 10,
-      onnotice: () => undefined,
-      connection: { application_name: 'osago-webhooks' },
-      types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (raw: string) => Number(raw) } },
-    });
+    this.sql = openPool(url, 4); // a few short statements per delivery
   }
 
   /** The table comes with the applications' migrations, which the applications store runs first. */
