@@ -102,7 +102,16 @@ export interface AppConfig {
   personalData: PersonalDataSettings;
   logLevel: string;
   metricsPort?: number; // Prometheus /metrics (CONTRACT §8); off unless set
+  ops: OpsSettings;
 }
+
+/**
+ * Who may open /ops (CONTRACT §8): `open` on embedded defaults, `key` with OPS_KEY (a form sets a
+ * signed session cookie), `off` in production without OPS_KEY (403).
+ */
+export type OpsSettings =
+  | { access: 'open' | 'off' }
+  | { access: 'key'; key: string; sessionMs: number };
 
 /** Webhook deliveries (CONTRACT §2; services/applications/webhooks). */
 export interface WebhookSettings {
@@ -304,5 +313,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     personalData: personalDataSettings(env, production),
     logLevel: env.LOG_LEVEL || 'info',
     metricsPort: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : undefined,
+    ops: opsSettings(env, production),
   };
+}
+
+function opsSettings(env: Env, production: boolean): OpsSettings {
+  const key = env.OPS_KEY;
+  if (!key) return { access: production ? 'off' : 'open' };
+  if (production && key.length < 16) throw new ConfigError('OPS_KEY must be at least 16 characters with NODE_ENV=production');
+  return { access: 'key', key, sessionMs: int(env, 'OPS_SESSION_HOURS', 12, 1) * 3_600_000 };
 }

@@ -25,6 +25,8 @@ import { checkCallbackUrl } from '../../lib/webhooks/callback-url';
 import { shutdownSignal } from '../../middlewares/shutdown-signal';
 import { EVENT_STREAM_DEFAULTS, EventStreamHub, lastEventIdOf, serveEventStream } from './event-stream';
 import type { EventsAfter } from '../applications/events';
+import { opsAliases } from './ops/http';
+import { attachOpsLive, type OpsLive } from './ops/live';
 
 interface Meta {
   user?: { partner: string };
@@ -44,6 +46,7 @@ type Gateway = Service<Record<string, unknown>> & {
   limiter: ApplicationRateLimiter;
   audit: AuditTrail;
   sockets?: SocketGateway;
+  opsLive?: OpsLive;
   eventStreams: EventStreamHub;
   server: import('node:http').Server;
 };
@@ -92,6 +95,9 @@ export function sendProblem(res: ServerResponse, err: unknown, headers: Record<s
 }
 
 
+/** How often /ops viewers get the cluster's state (CONTRACT §8: within 2 s). */
+const OPS_LIVE_EVERY_MS = 1_000;
+
 export function createGatewayService(config: AppConfig): ServiceSchema {
   const schema: ServiceSchema<Record<string, unknown>, Record<string, never>, Record<string, never>, Gateway> = {
     name: 'gateway',
@@ -132,6 +138,13 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
           autoAliases: false,
           bodyParsers: false,
           aliases: { 'GET /openapi.json': 'gateway.openapi', ...apiDocsAliases() },
+        },
+        {
+          path: '/ops',
+          mappingPolicy: 'restrict',
+          autoAliases: false,
+          bodyParsers: { json: false, urlencoded: { extended: false, limit: '4kb' } },
+          aliases: opsAliases(config),
         },
       ],
       assets: { folder: path.join(projectRoot(), 'public'), options: { index: 'index.html' } },
@@ -262,11 +275,13 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
         reconcileEveryMs: 1_000,
       });
       onBusReconnect(this.broker, () => void this.sockets?.reconcile(true));
+      this.opsLive = attachOpsLive(this.sockets.io, this.broker, config.ops, OPS_LIVE_EVERY_MS);
       this.logger.info(`the page and API are at http://${config.host}:${config.port}/`);
     },
 
     async stopped(this: Gateway) {
       this.eventStreams.closeAll();
+      this.opsLive?.close();
       await this.sockets?.close();
       await this.audit.close();
       await this.limiter.close();

@@ -26,6 +26,8 @@ import type { AuditTrail } from './audit-trail';
 type Ack = (answer: unknown) => void;
 
 export interface SocketGateway {
+  /** The server, for the other namespaces on it (/ops). */
+  readonly io: Server;
   deliver(push: SocketPush): void;
   /** Sends what the watched applications' sockets missed; `all`: not only those past their deadline. */
   reconcile(all?: boolean): Promise<void>;
@@ -208,6 +210,7 @@ export function attachSocketGateway(server: http.Server, broker: ServiceBroker, 
   timer.unref();
 
   return {
+    io,
     deliver(push: SocketPush) {
       const deliveries = withQuotesFirst({ event: push.event, data: push.data } as Delivery);
       for (const socket of socketsIn(deliveries[0].data.applicationId)) {

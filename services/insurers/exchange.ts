@@ -2,7 +2,7 @@
  * One HTTP exchange with an insurer inside a guarded action: bounded by the call timeout and by the
  * application's deadline, recorded in the recent figures, and marked for the breaker (call-policy).
  */
-import type { CallFigures } from './call-figures';
+import type { CallFigures } from '../../lib/insurers/call-figures';
 import type { InsurerHttpClient } from '../../lib/insurers/http-client';
 import type { InsurerHttpRequest } from '../../lib/insurers/adapter';
 import { WireFormatError } from '../../lib/insurers/adapter';
@@ -48,15 +48,18 @@ async function exchangeOnce<T>(on: ExchangeContext, deadlineMs: number, what: Ex
   if (untilDeadline <= 0) throw new DeadlinePassedError(on.code);
   const budget = Math.min(on.callTimeoutMs, untilDeadline + PAST_DEADLINE_MS);
   const started = Date.now();
+  const ended = on.figures.begin();
   let body: unknown;
   try {
     body = await on.client.send(what.request, budget, on.cancel);
   } catch (err) {
+    ended();
     // cut short by the application's deadline, not by the insurer's slowness: not the insurer's failure
     if ((err as { type?: string }).type === ErrorType.insurerCallTimeout && budget < on.callTimeoutMs) throw new DeadlinePassedError(on.code);
-    on.figures.record(false, Date.now() - started);
+    on.figures.record(false, Date.now() - started, callErrorText(err));
     throw err;
   }
+  ended();
   on.figures.record(true, Date.now() - started);
   try {
     return what.parse(body);
@@ -64,4 +67,11 @@ async function exchangeOnce<T>(on: ExchangeContext, deadlineMs: number, what: Ex
     if (err instanceof WireFormatError) throw new InsurerProtocolError(on.code, err.message);
     throw err;
   }
+}
+
+/** What an operator reads of a failed call: our error's type and message (never the request's data). */
+function callErrorText(err: unknown): string {
+  const { type, message } = err as { type?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(err);
+  return typeof type === 'string' ? `${type}: ${text}` : text;
 }

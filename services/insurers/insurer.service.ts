@@ -30,7 +30,8 @@ import type { Keyring } from '../../lib/personal-data/keyring';
 import { isWholeApplication } from '../../lib/personal-data/split';
 import type { Application } from '../../lib/application/types';
 import { heldChannelOptions, keepHolding, publish, wasRedelivered } from '../../mixins/channels';
-import { CallFigures } from './call-figures';
+import { CallFigures } from '../../lib/insurers/call-figures';
+import type { InsurerNodeFigures } from '../../lib/ops/insurer-view';
 import { CircuitView, type CircuitState } from './circuit';
 import { observeOffer, setCircuitOpen } from '../../lib/metrics';
 import { InsurerAdmission } from './admission';
@@ -134,8 +135,15 @@ export function createInsurerService(definition: InsurerDefinition, config: AppC
             state: this.insurer.circuit.state,
             dialect: definition.dialect,
             nodeID: this.broker.nodeID,
-            ...this.insurer.figures.summary(),
+            ...partnerFigures(this.insurer.figures),
           };
+        },
+      },
+      figures: {
+        visibility: 'public',
+        handler(this: InsurerService): InsurerNodeFigures {
+          const { circuit, figures } = this.insurer;
+          return { code: definition.code, name: definition.name, nodeID: this.broker.nodeID, state: circuit.state, since: circuit.since, ...figures.detail() };
         },
       },
     },
@@ -327,6 +335,12 @@ function pollPlanFor(definition: InsurerDefinition, calls: AppConfig['insurerCal
     minSpacingMs: Math.ceil(1_000 / definition.rateLimitPerSecond),
     fallbackScheduleMs: calls.pollScheduleMs,
   });
+}
+
+/** GET /insurers keeps the shape of CONTRACT §2; the operators' figures are the `figures` action's. */
+function partnerFigures(figures: CallFigures) {
+  const { calls, failures, recent } = figures.summary();
+  return { calls, failures, recent };
 }
 
 function circuitHandler(state: CircuitState, code: string) {

@@ -3,31 +3,10 @@
  * quotes on a timeline). Figures come from every node, not the one the REPL runs on.
  */
 import type { ReplOptions, ServiceBroker } from 'moleculer';
-import { INSURERS } from '../../lib/insurers/catalog';
-import { insurerServiceName } from '../insurers/insurer.service';
+import type { InsurerOpsRow } from '../../lib/ops/insurer-view';
+import { readOpsState } from './cluster-state';
 
 type ReplCustomCommand = NonNullable<ReplOptions['customCommands']>[number];
-
-interface InsurerStatus {
-  code: string;
-  name: string;
-  state: 'closed' | 'open' | 'half-open';
-  nodeID: string;
-  calls: number;
-  failures: number;
-  recent: { calls: number; failureRate: number; p50LatencyMs: number | null; p95LatencyMs: number | null };
-}
-
-export interface InsurerRow {
-  code: string;
-  name: string;
-  state: string;
-  nodes: number;
-  recentCalls: number;
-  successRate: string;
-  p50Ms: string;
-  p95Ms: string;
-}
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, col) => Math.max(title.length, ...rows.map((row) => row[col].length)));
@@ -35,42 +14,37 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** One row per insurer from every node's status: open if open anywhere, calls summed, the worst p95. */
-export function insurerRow(code: string, name: string, statuses: readonly InsurerStatus[]): InsurerRow {
-  const states = statuses.map((s) => s.state);
-  const state = statuses.length === 0 ? 'no node' : states.includes('open') ? 'open' : states.includes('half-open') ? 'half-open' : 'closed';
-  const calls = statuses.reduce((sum, s) => sum + s.recent.calls, 0);
-  const failed = statuses.reduce((sum, s) => sum + s.recent.calls * s.recent.failureRate, 0);
-  const latency = (pick: (s: InsurerStatus) => number | null) => {
-    const values = statuses.map(pick).filter((v): v is number => v !== null);
-    return values.length === 0 ? '-' : String(Math.max(...values));
-  };
-  return {
-    code,
-    name,
-    state,
-    nodes: statuses.length,
-    recentCalls: calls,
-    successRate: calls === 0 ? '-' : `${(((calls - failed) / calls) * 100).toFixed(1)} %`,
-    p50Ms: latency((s) => s.recent.p50LatencyMs),
-    p95Ms: latency((s) => s.recent.p95LatencyMs),
-  };
-}
+const dash = (value: number | null, format: (v: number) => string = String) => (value === null ? '-' : format(value));
 
-async function statusesOf(broker: ServiceBroker, code: string): Promise<InsurerStatus[]> {
-  const service = insurerServiceName(code);
-  const nodes = broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter((s) => s.name === service).map((s) => s.nodeID);
-  const answers = await Promise.allSettled(nodes.map((nodeID) => broker.call<InsurerStatus, Record<string, never>>(`${service}.status`, {}, { nodeID })));
-  return answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+/** The table of /ops: one line per insurer, its circuit over every node and since when. */
+export function insurersTable(rows: readonly InsurerOpsRow[]): string {
+  const header = ['code', 'name', 'circuit', 'since', 'nodes', 'recent calls', 'success', 'p50 ms', 'p95 ms', 'in flight', 'per min', 'last error'];
+  return table(
+    header,
+    rows.map((r) => [
+      r.code,
+      r.name,
+      r.circuit,
+      r.circuitSince ?? '-',
+      String(r.nodes.length),
+      String(r.recentCalls),
+      dash(r.successRate, (v) => `${(v * 100).toFixed(1)} %`),
+      dash(r.p50LatencyMs),
+      dash(r.p95LatencyMs),
+      String(r.inFlight),
+      String(r.perMinute),
+      r.lastErrors[0] ? `${r.lastErrors[0].at} ${r.lastErrors[0].message}` : '',
+    ]),
+  );
 }
 
 export const insurersReplCommand: ReplCustomCommand = {
   command: 'insurers',
-  description: "Each insurer's circuit and recent figures, over every node that runs it",
+  description: "Each insurer's circuit (open if open on any node), since when, and its figures over every node",
   async action(broker: ServiceBroker) {
-    const rows = await Promise.all(INSURERS.map(async (i) => insurerRow(i.code, i.name, await statusesOf(broker, i.code))));
-    const header = ['code', 'name', 'circuit', 'nodes', 'recent calls', 'success', 'p50 ms', 'p95 ms'];
-    console.log(table(header, rows.map((r) => [r.code, r.name, r.state, String(r.nodes), String(r.recentCalls), r.successRate, r.p50Ms, r.p95Ms])));
+    const state = await readOpsState(broker);
+    console.log(insurersTable(state.insurers));
+    if (state.unanswered.length > 0) console.log(`no answer in time from: ${state.unanswered.join(', ')}`);
   },
 };
 
