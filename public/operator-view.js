@@ -101,8 +101,9 @@
     const circuit = cell(row, 'circuit');
     circuit.replaceChildren(el('span', 'ops-circuit ops-circuit-' + insurer.circuit, CIRCUIT_TEXT[insurer.circuit] || insurer.circuit));
     if (insurer.nodes.length > 1) {
-      const open = insurer.nodes.filter((n) => n.state !== 'closed').map((n) => n.nodeID + ': ' + (CIRCUIT_TEXT[n.state] || n.state));
-      circuit.append(el('span', 'ops-muted', ' на ' + insurer.nodes.length + ' узлах' + (open.length ? ' — ' + open.join(', ') : '')));
+      // which node is failing: each node's own circuit and calls
+      const perNode = insurer.nodes.map((n) => n.nodeID + ': ' + (CIRCUIT_TEXT[n.state] || n.state) + ', ' + n.recentCalls + ' выз., ошибок ' + percent(n.failureRate));
+      circuit.append(el('div', 'ops-muted ops-per-node', perNode.join('; ')));
     }
     const since = cell(row, 'since');
     since.textContent = dateTime(insurer.circuitSince);

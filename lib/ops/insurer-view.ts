@@ -24,7 +24,8 @@ export interface InsurerOpsRow {
   circuit: CircuitState | 'none';
   /** Since when the insurer has been `circuit`: for open, the earliest opening of the nodes now open. */
   circuitSince: string | null;
-  nodes: Array<{ nodeID: string; state: CircuitState; since: string }>;
+  /** Each node's own circuit and share of the recent calls: which node is failing. */
+  nodes: Array<{ nodeID: string; state: CircuitState; since: string; recentCalls: number; failureRate: number }>;
   recentCalls: number;
   /** 0…1 over the recent calls of every node; null before any call. */
   successRate: number | null;
@@ -66,7 +67,7 @@ export function insurerOpsRow(code: string, name: string, figures: readonly Insu
     name,
     circuit,
     circuitSince: sinceOf(figures, circuit),
-    nodes: figures.map((f) => ({ nodeID: f.nodeID, state: f.state, since: f.since })).sort((a, b) => a.nodeID.localeCompare(b.nodeID)),
+    nodes: figures.map((f) => ({ nodeID: f.nodeID, state: f.state, since: f.since, recentCalls: f.recent.calls, failureRate: f.recent.failureRate })).sort((a, b) => a.nodeID.localeCompare(b.nodeID)),
     recentCalls,
     successRate: recentCalls === 0 ? null : (recentCalls - recentFailures) / recentCalls,
     p50LatencyMs: percentile(latencies, 0.5),
