@@ -41,7 +41,7 @@ ${withLogout ? '    <form method="post" action="/ops/logout" class="ops-logout">
       <div class="table-scroll" tabindex="0" role="region" aria-labelledby="insurers-title">
         <table class="ops-table" id="insurers-table">
           <thead><tr>
-            <th scope="col">Страховщик</th><th scope="col">Цепь</th><th scope="col">С</th><th scope="col">Успешно</th>
+            <th scope="col">Страховщик</th><th scope="col">Цепь</th><th scope="col">С какого времени</th><th scope="col">Успешно</th>
             <th scope="col">p50, мс</th><th scope="col">p95, мс</th><th scope="col">В работе</th><th scope="col">В минуту</th><th scope="col">Последние ошибки</th>
           </tr></thead>
           <tbody id="insurers-body"></tbody>
