@@ -200,7 +200,12 @@
   const socket = window.io('/ops', { transports: ['websocket', 'polling'] });
   socket.on('state', render);
   socket.on('connect', () => setConnection('live', 'На связи, ждём данные…'));
-  socket.on('disconnect', () => setConnection('lost', 'Связь потеряна, переподключаемся…'));
+  socket.on('disconnect', (reason) => {
+    setConnection('lost', 'Связь потеряна, переподключаемся…');
+    // the server let go (its session ended, or the gateway is stopping): Socket.IO does not come
+    // back by itself then; asking again says which (`login` reloads into the key form)
+    if (reason === 'io server disconnect') window.setTimeout(() => socket.connect(), 1000);
+  });
   socket.on('connect_error', (err) => {
     if (err && err.message === 'login') {
       window.location.reload(); // the session ended: the server shows the key form

@@ -102,6 +102,25 @@ describe('with OPS_KEY', () => {
     }
   });
 
+  test('a socket whose session runs out while it is open is let go', async () => {
+    const cookie = cookiePair(sessionCookie({ access: 'key', key: KEY, sessionMs: 1_500 }, Date.now(), false));
+    const socket = connect(`${system.baseUrl}/ops`, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { Cookie: cookie } });
+    try {
+      const states: unknown[] = [];
+      socket.on('state', (state) => states.push(state));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      expect(reason).toBe('io server disconnect');
+      expect(states.length).toBeGreaterThan(0); // it was served while the session lasted
+      expect(await opsSocketRefusal(system.baseUrl, cookie)).toBe('login');
+    } finally {
+      socket.close();
+    }
+  });
+
   test('a wrong key: 401 with the form again and no cookie; the eleventh try in a minute: 429 with Retry-After', async () => {
     for (let i = 0; i < 10; i += 1) {
       const wrong = await fetch(`${system.baseUrl}/ops/session`, { method: 'POST', body: new URLSearchParams({ key: `guess-${i}` }), redirect: 'manual' });

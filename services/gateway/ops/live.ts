@@ -39,7 +39,13 @@ export function attachOpsLive(io: Server, broker: ServiceBroker, settings: OpsSe
     else to.emit('state', state);
   };
 
+  // a session that ends while its socket is open ends the socket too (the page then asks for the key)
+  const dropExpired = () => {
+    for (const socket of nsp.sockets.values()) if (requestAccess(settings, socket.request) !== 'allowed') socket.disconnect(true);
+  };
+
   const timer = setInterval(() => {
+    if (settings.access === 'key') dropExpired();
     if (reading || nsp.sockets.size === 0) return;
     reading = true;
     void sendState(nsp).finally(() => (reading = false));
@@ -51,6 +57,11 @@ export function attachOpsLive(io: Server, broker: ServiceBroker, settings: OpsSe
     socket.on('sandbox-mode', async (request: unknown, maybeAck: unknown) => {
       const ack: Ack = typeof maybeAck === 'function' ? (maybeAck as Ack) : () => undefined;
       const { code, mode } = (typeof request === 'object' && request !== null ? request : {}) as { code?: unknown; mode?: unknown };
+      if (requestAccess(settings, socket.request) !== 'allowed') {
+        ack({ ok: false, error: { status: 401, detail: 'the ops session has ended' } });
+        socket.disconnect(true);
+        return;
+      }
       try {
         const insurer = await broker.call('sandbox.setMode', { code, mode }, { retries: 0 });
         broker.logger.info(`ops: sandbox insurer ${String(code)} set to ${String(mode)}`);
