@@ -26,6 +26,9 @@ export interface InsurerOpsRow {
   circuitSince: string | null;
   /** Each node's own circuit and share of the recent calls: which node is failing. */
   nodes: Array<{ nodeID: string; state: CircuitState; since: string; recentCalls: number; failureRate: number }>;
+  /** Since each node started, summed. */
+  calls: number;
+  failures: number;
   recentCalls: number;
   /** 0…1 over the recent calls of every node; null before any call. */
   successRate: number | null;
@@ -68,6 +71,8 @@ export function insurerOpsRow(code: string, name: string, figures: readonly Insu
     circuit,
     circuitSince: sinceOf(figures, circuit),
     nodes: figures.map((f) => ({ nodeID: f.nodeID, state: f.state, since: f.since, recentCalls: f.recent.calls, failureRate: f.recent.failureRate })).sort((a, b) => a.nodeID.localeCompare(b.nodeID)),
+    calls: figures.reduce((sum, f) => sum + f.calls, 0),
+    failures: figures.reduce((sum, f) => sum + f.failures, 0),
     recentCalls,
     successRate: recentCalls === 0 ? null : (recentCalls - recentFailures) / recentCalls,
     p50LatencyMs: percentile(latencies, 0.5),
@@ -75,5 +80,26 @@ export function insurerOpsRow(code: string, name: string, figures: readonly Insu
     inFlight: figures.reduce((sum, f) => sum + f.inFlight, 0),
     perMinute: figures.reduce((sum, f) => sum + f.perMinute, 0),
     lastErrors,
+  };
+}
+
+/** GET /insurers (CONTRACT §2): the same merged view, in the partner API's shape. */
+export function partnerInsurerStatus(row: InsurerOpsRow, dialect: string) {
+  if (row.circuit === 'none') return { code: row.code, name: row.name, state: 'open' as const, available: false };
+  return {
+    code: row.code,
+    name: row.name,
+    state: row.circuit,
+    available: true,
+    dialect,
+    nodes: row.nodes.map((n) => n.nodeID),
+    calls: row.calls,
+    failures: row.failures,
+    recent: {
+      calls: row.recentCalls,
+      failureRate: row.successRate === null ? 0 : Math.round((1 - row.successRate) * 1000) / 1000,
+      p50LatencyMs: row.p50LatencyMs,
+      p95LatencyMs: row.p95LatencyMs,
+    },
   };
 }

@@ -11,7 +11,6 @@ import { INSURERS } from '../../lib/insurers/catalog';
 import { UnauthorizedError } from '../../lib/errors';
 import { toProblem } from '../../lib/problem';
 import { SOCKET_PUSH_EVENT, type SocketPush } from '../../lib/channels';
-import { insurerServiceName } from '../insurers/insurer.service';
 import { ApplicationRateLimiter, partnerLimitKey } from './rate-limit';
 import { attachSocketGateway, type SocketGateway } from './socket';
 import { onBusReconnect } from './bus-watch';
@@ -26,6 +25,8 @@ import { shutdownSignal } from '../../middlewares/shutdown-signal';
 import { EVENT_STREAM_DEFAULTS, EventStreamHub, lastEventIdOf, serveEventStream } from './event-stream';
 import type { EventsAfter } from '../applications/events';
 import { opsAliases } from './ops/http';
+import { readInsurerRows } from '../ops/cluster-state';
+import { partnerInsurerStatus } from '../../lib/ops/insurer-view';
 import { attachOpsLive, type OpsLive } from './ops/live';
 
 interface Meta {
@@ -210,12 +211,9 @@ export function createGatewayService(config: AppConfig): ServiceSchema {
         visibility: 'published',
         async handler(this: Gateway, ctx: Context<HttpParams, Meta>) {
           partnerOf(ctx);
-          const answers = await Promise.allSettled(INSURERS.map((i) => ctx.call(`${insurerServiceName(i.code)}.status`)));
-          return answers.map((answer, n) =>
-            answer.status === 'fulfilled'
-              ? { ...(answer.value as object), available: true }
-              : { code: INSURERS[n].code, name: INSURERS[n].name, state: 'open', available: false },
-          );
+          // every node's breaker, merged as /ops shows them: open if open on any node
+          const rows = await readInsurerRows(this.broker);
+          return rows.map((row, n) => partnerInsurerStatus(row, INSURERS[n].dialect));
         },
       },
       health: {

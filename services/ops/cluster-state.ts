@@ -49,12 +49,14 @@ async function sandboxModes(broker: ServiceBroker): Promise<SandboxInsurerState[
   }
 }
 
+/** One row per catalog insurer, in the catalog's order. */
+export function readInsurerRows(broker: ServiceBroker, unanswered = new Set<string>()): Promise<InsurerOpsRow[]> {
+  return Promise.all(INSURERS.map(async (i) => insurerOpsRow(i.code, i.name, await figuresOf(broker, i.code, unanswered))));
+}
+
 export async function readOpsState(broker: ServiceBroker): Promise<OpsState> {
   const unanswered = new Set<string>();
-  const [insurers, sandbox] = await Promise.all([
-    Promise.all(INSURERS.map(async (i) => insurerOpsRow(i.code, i.name, await figuresOf(broker, i.code, unanswered)))),
-    sandboxModes(broker),
-  ]);
+  const [insurers, sandbox] = await Promise.all([readInsurerRows(broker, unanswered), sandboxModes(broker)]);
   const nodes = nodeOpsRows(broker.registry.getNodeList({ onlyAvailable: false, withServices: true }) as unknown as RegistryNode[]);
   return { at: new Date().toISOString(), insurers, nodes, sandbox, unanswered: [...unanswered].sort() };
 }

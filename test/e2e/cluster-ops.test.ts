@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { Cluster, postApplication, untilCompleted } from '../support/cluster';
+import { Cluster, postApplication, request, untilCompleted } from '../support/cluster';
 import { eventually } from '../support/wait';
 import type { OpsState } from '../../services/ops/cluster-state';
 
@@ -64,6 +64,14 @@ test('each insurer row adds up both workers; a killed worker goes unavailable on
     ['worker-2', 'insurers'],
   ]);
   expect(state.sandbox).toBeNull(); // the sandbox runs on its own here, not as a part of a node
+
+  // the partner API's GET /insurers is the same merged view, not the answering node's
+  const partnerView = await request(front, 'GET', '/api/v1/insurers');
+  expect(partnerView.status).toBe(200);
+  for (const entry of partnerView.json as unknown as Array<{ code: string; nodes: string[]; recent: { calls: number } }>) {
+    expect(entry.nodes).toEqual(['worker-1', 'worker-2']);
+    expect(entry.recent.calls).toBe(sandbox.find((i) => i.code === entry.code)?.calls);
+  }
 
   const context = await browser.newContext();
   try {

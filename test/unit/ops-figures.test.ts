@@ -117,7 +117,7 @@ describe('the insurer row over several nodes', () => {
 
   test('no node runs it: none, with no figures', () => {
     expect(insurerOpsRow('alfa', 'Альфа', [])).toEqual({
-      code: 'alfa', name: 'Альфа', circuit: 'none', circuitSince: null, nodes: [], recentCalls: 0, successRate: null,
+      code: 'alfa', name: 'Альфа', circuit: 'none', circuitSince: null, nodes: [], calls: 0, failures: 0, recentCalls: 0, successRate: null,
       p50LatencyMs: null, p95LatencyMs: null, inFlight: 0, perMinute: 0, lastErrors: [],
     });
   });

@@ -147,7 +147,7 @@ export const paths: Record<string, Schema> = {
           description: 'One entry per insurer',
           content: json({ type: 'array', items: schema('InsurerStatus') }, [
             {
-              code: 'tri-kita', name: 'Три Кита Страхование', state: 'closed', available: true, dialect: 'standard', nodeID: 'node-1',
+              code: 'tri-kita', name: 'Три Кита Страхование', state: 'closed', available: true, dialect: 'standard', nodes: ['worker-1', 'worker-2'],
               calls: 1200, failures: 3, recent: { calls: 100, failureRate: 0.01, p50LatencyMs: 420, p95LatencyMs: 1300 },
             },
           ]),

@@ -162,15 +162,15 @@ export function schemas(insurerCodes: readonly string[]): Record<string, Schema>
       properties: {
         code: { type: 'string', enum: [...insurerCodes] },
         name: { type: 'string' },
-        state: { type: 'string', enum: ['closed', 'open', 'half-open'], description: 'The circuit: open means the insurer is not asked (its quotes are `unavailable`)' },
+        state: { type: 'string', enum: ['closed', 'open', 'half-open'], description: 'The circuit over every node: open if open on any (a node whose circuit is open does not ask the insurer: its quotes are `unavailable`)' },
         available: { type: 'boolean', description: 'false: no node serving this insurer answered; state is then "open" and no figures are given' },
         dialect: { type: 'string', description: 'The wire protocol we speak with it' },
-        nodeID: { type: 'string', description: 'The node that answered' },
-        calls: { type: 'integer', minimum: 0, description: 'Calls to the insurer since that node started' },
+        nodes: { type: 'array', items: { type: 'string' }, description: 'The nodes that run it and answered; the state is open if open on any of them, and the figures add theirs up' },
+        calls: { type: 'integer', minimum: 0, description: 'Calls to the insurer since each node started, summed' },
         failures: { type: 'integer', minimum: 0 },
         recent: {
           type: 'object',
-          description: 'Over the last calls on that node',
+          description: 'Over the last 200 calls of each node, merged',
           required: ['calls', 'failureRate', 'p50LatencyMs', 'p95LatencyMs'],
           properties: {
             calls: { type: 'integer', minimum: 0 },
