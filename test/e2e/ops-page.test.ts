@@ -14,6 +14,8 @@ import { freePorts, startNode, waitForHttp, type NodeProcess } from '../support/
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OPS_KEY = 'ops-key-for-the-e2e-test';
+// PAGE_SCREENSHOTS=1 (`npm run screenshots`): /ops with an insurer open is saved to docs/screenshots/
+const SCREENSHOTS = process.env.PAGE_SCREENSHOTS === '1' ? path.join(__dirname, '..', '..', 'docs', 'screenshots') : undefined;
 
 jest.setTimeout(90_000);
 
@@ -117,7 +119,10 @@ describe('/ops on embedded defaults (open, no key)', () => {
     expect(marks.openedAt - openedOnNode).toBeGreaterThanOrEqual(0);
     expect(marks.openedAt - openedOnNode).toBeLessThan(2_000);
     expect(await seriousViolations(page)).toEqual([]);
-    if (process.env.SCREENSHOTS_DIR) await page.screenshot({ path: path.join(process.env.SCREENSHOTS_DIR, 'ops.png'), fullPage: true });
+    if (SCREENSHOTS) {
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'ops.png'), fullPage: true });
+    }
 
     await page.selectOption(`select[name="mode.${code}"]`, 'normal');
     await page.waitForSelector(`[data-sandbox-insurer="${code}"][data-mode="normal"]`, { timeout: 3_000 });
