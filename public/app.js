@@ -775,17 +775,17 @@
     if (applying) return;
     F.clearErrors();
     const application = F.buildApplication();
-    // Light checks first, for an instant answer; the server still gets the application while
-    // connected, and its full list of errors (it is the authority) replaces these.
-    const problems = F.check();
-    if (problems.length) F.showErrors(problems);
-    if (!socket) {
-      if (!problems.length) {
-        F.showMessage('Нет связи с сервером', ['Обновите страницу и попробуйте ещё раз.']);
-      }
+    // The server's own rules (F.check): what they refuse the server would refuse too, so nothing
+    // is sent; the errors are shown the way the server's 422 field errors are.
+    const problems = F.check(application);
+    if (problems.length) {
+      F.showErrors(problems);
       return;
     }
-    if (problems.length && !socket.connected) return;
+    if (!socket) {
+      F.showMessage('Нет связи с сервером', ['Обновите страницу и попробуйте ещё раз.']);
+      return;
+    }
     send(application);
   }
 
