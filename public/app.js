@@ -75,17 +75,21 @@
     timeout: 'не успела ответить',
   };
 
-  /** Every coefficient of the premium (OSAGO.md): its abbreviation and what it stands for. */
+  /**
+   * Every coefficient of the premium (OSAGO.md): its key in `offer.coefficients`, the abbreviation
+   * of the law (kept, for those who compare with an insurer's own calculation) and a name a
+   * customer can read. КТ's name gets the region where the page knows it (territoryLabel).
+   */
   const COEFFICIENTS = [
-    ['tb', 'ТБ', 'базовый тариф страховой'],
-    ['kt', 'КТ', 'территория регистрации владельца'],
-    ['kbm', 'КБМ', 'бонус-малус: скидка за езду без аварий или надбавка за аварии'],
-    ['kvs', 'КВС', 'возраст и стаж водителя'],
-    ['ko', 'КО', 'ограничение списка водителей'],
-    ['km', 'КМ', 'мощность двигателя'],
-    ['ks', 'КС', 'период использования'],
-    ['kn', 'КН', 'грубые нарушения'],
-    ['kpr', 'КПр', 'прицеп'],
+    ['tb', 'ТБ', 'Базовая ставка страховщика'],
+    ['kt', 'КТ', 'Территория регистрации собственника'],
+    ['kbm', 'КБМ', 'Бонус-малус (стаж без аварий)'],
+    ['kvs', 'КВС', 'Возраст и стаж водителей'],
+    ['ko', 'КО', 'Ограничение списка водителей'],
+    ['km', 'КМ', 'Мощность двигателя'],
+    ['ks', 'КС', 'Период использования'],
+    ['kn', 'КН', 'Грубые нарушения'],
+    ['kpr', 'КПр', 'Прицеп'],
   ];
   // КН and КПр are 1 for almost everyone (CONTRACT §4 counts them as 1 when absent): shown only when not.
   const RARE_COEFFICIENTS = ['kn', 'kpr'];
@@ -272,18 +276,20 @@
   function factorNote(key, policy) {
     const { applied, unlimited } = policy;
     switch (key) {
+      case 'tb':
+        return 'у каждой страховой своя, в пределах, которые устанавливает Банк России';
       case 'kt':
-        return sent && sent.region ? 'регион ' + sent.region : '';
+        return sent && sent.region ? 'по коду региона регистрации ' + sent.region : '';
       case 'kbm':
         if (unlimited === true) return 'КБМ собственника: полис без ограничения списка водителей';
-        if (!applied) return '';
+        if (!applied) return 'чем дольше ездят без аварий, тем выше класс и ниже КБМ';
         return (
-          (kbmClassText(applied.kbmClass) ? 'класс ' + kbmClassText(applied.kbmClass) + ', ' : '') +
-          driverLabel(applied, 'водитель')
+          (kbmClassText(applied.kbmClass) ? 'класс ' + kbmClassText(applied.kbmClass) + ' ' : '') +
+          driverLabel(applied, 'по водителю') + '; чем дольше без аварий, тем выше класс и ниже КБМ'
         );
       case 'kvs':
         if (unlimited === true) return 'не применяется: полис без ограничения списка водителей';
-        return applied ? driverLabel(applied, 'водитель') : '';
+        return applied ? driverLabel(applied, 'по водителю') + '; моложе и меньше стаж — дороже' : '';
       case 'ko':
         if (unlimited === true) return 'без ограничений — управлять может любой водитель';
         if (unlimited === false) return 'только водители из списка';
@@ -295,6 +301,22 @@
       default:
         return '';
     }
+  }
+
+  /** The coefficient's name on screen; КТ's with the region when the page knows it. */
+  function factorLabel(key, label) {
+    if (key !== 'kt' || !sent || !sent.region) return label;
+    const name = F.regionName ? F.regionName(sent.region) : '';
+    return name ? 'Территория: ' + name : label;
+  }
+
+  /** What a multiplier does to the price, in words: «скидка 17 %», «надбавка 40 %», «цена выше в 3,12 раза». */
+  function effectText(value) {
+    if (value === 1) return 'не меняет цену';
+    if (value >= 2) return 'цена выше в ' + formatFactor(value) + ' раза';
+    const percent = Math.round(Math.abs(value - 1) * 100);
+    if (percent === 0) return 'почти не меняет цену';
+    return (value < 1 ? 'скидка ' : 'надбавка ') + percent + '\u00a0%';
   }
 
   function factorValue(key, value, offer) {
@@ -324,18 +346,20 @@
     const nodes = [element('p', 'breakdown-intro', 'Цена — произведение коэффициентов по формуле ОСАГО:')];
     const list = element('dl', 'breakdown-factors');
     const shown = [];
-    for (const [key, short, meaning] of COEFFICIENTS) {
+    for (const [key, short, label] of COEFFICIENTS) {
       const value = k[key];
       if (!isNumber(value) || (RARE_COEFFICIENTS.includes(key) && value === 1)) continue;
       shown.push([short, value, key]);
       const item = element('div', 'breakdown-factor');
+      item.dataset.factor = key;
       const term = element('dt');
-      term.append(element('b', '', short), ' — ' + meaning);
+      term.append(element('span', 'breakdown-label', factorLabel(key, label)), ' ', element('span', 'breakdown-abbr', short));
       const definition = element('dd');
-      definition.dataset.factor = key;
       definition.append(element('span', 'breakdown-value', factorValue(key, value, offer)));
+      const effect = key === 'tb' ? '' : effectText(value);
+      if (effect) definition.append(' ', element('span', 'breakdown-effect', '— ' + effect));
       const note = factorNote(key, policy);
-      if (note) definition.append(' ', element('span', 'breakdown-note', '— ' + note));
+      if (note) definition.append(element('span', 'breakdown-note', note));
       item.append(term, definition);
       list.append(item);
     }
