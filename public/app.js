@@ -67,7 +67,7 @@
   /* ---------- formatting ---------- */
 
   const STATUS_TEXT = {
-    pending: 'ждём ответ',
+    pending: 'ждём ответа',
     offer: 'предложение',
     declined: 'отказ',
     failed: 'ошибка',
@@ -115,10 +115,6 @@
     return '';
   }
 
-  function pad2(n) {
-    return String(n).padStart(2, '0');
-  }
-
   /* ---------- rows ---------- */
 
   function isFinal(status) {
@@ -155,10 +151,15 @@
       name: span('quote-name'),
       best: span('quote-best'),
       status: span('quote-status'),
+      spinner: span('quote-spinner'),
+      statusText: span('quote-status-text'),
       premium: span('quote-premium'),
       detail: span('quote-detail'),
     };
     parts.best.textContent = 'лучшая цена';
+    // The spinner only shows that the row waits; the words beside it («ждём ответа») say so to all.
+    parts.spinner.setAttribute('aria-hidden', 'true');
+    parts.status.append(parts.spinner, parts.statusText);
     const head = span('quote-head');
     // Spaces between the parts keep the row's text (and what a screen reader says) readable.
     // The "best price" badge is attached to the best row only (markBest), so no other row's text has it.
@@ -186,7 +187,8 @@
     const { el, parts } = row;
     el.dataset.status = row.status;
     parts.name.textContent = row.name;
-    parts.status.textContent = statusText(row);
+    parts.statusText.textContent = statusText(row);
+    parts.spinner.hidden = row.status !== 'pending';
     parts.premium.textContent = hasPremium(row) ? formatRoubles(row.premium) : '';
     parts.premium.hidden = !hasPremium(row);
     const detail = detailText(row) || '';
@@ -550,10 +552,13 @@
       const now = Date.now();
       const left = end - now;
       if (left > 0) {
+        // Whole seconds, as CONTRACT §7 says [data-countdown] shows: «Ждём ответов ещё 42 с».
         const s = Math.ceil(left / 1000);
-        countdownText.textContent = 'Осталось ждать ' + Math.floor(s / 60) + ':' + pad2(s % 60);
+        countdownText.textContent = 'Ждём ответов ещё ' + s + ' с';
+        countdownText.dataset.secondsLeft = String(s);
       } else {
-        countdownText.textContent = 'Время ожидания вышло, подводим итоги…';
+        countdownText.textContent = 'Ждём ответов ещё 0 с — время вышло, подводим итоги…';
+        countdownText.dataset.secondsLeft = '0';
       }
       const share = Math.min(1, Math.max(0, (now - start) / Math.max(1, end - start)));
       countdownFill.style.width = (share * 100).toFixed(1) + '%';
