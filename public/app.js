@@ -1,7 +1,14 @@
 /*
  * The live part of the page: sends the application over Socket.IO (CONTRACT §3), shows each
- * insurer's answer as it comes (§4), and picks the application up again after a reconnect or a
- * reload (its id and token are kept in sessionStorage).
+ * insurer's answer as it comes (§4), and picks the application up again after a reconnect, a
+ * reload or in another tab or browser.
+ *
+ * The results' address: once `apply` is acknowledged, the page's URL becomes
+ *   /#/quote/<id>/<token>          (id and token each encodeURIComponent'ed)
+ * through history.replaceState, and is shown as «Ссылка на расчёт». Opening such an address
+ * subscribes with that id and token and shows the snapshot, pending or completed. It lives in the
+ * fragment, which no request carries, so the token never reaches a server log. sessionStorage
+ * only adds this tab's deadline (for the countdown) and insurer list.
  *
  * The results container `#results` carries data-state = idle | quoting | completed; each insurer's
  * row `li[data-insurer][data-status]` (CONTRACT §7); an offer's row has a button that unfolds
@@ -29,6 +36,11 @@
   const connection = document.getElementById('connection');
   const submitButton = document.getElementById('submit-button');
   const submitStatus = document.getElementById('submit-status');
+  const linkBox = document.getElementById('quote-link-box');
+  const quoteLink = document.getElementById('quote-link');
+  const copyButton = document.getElementById('copy-link');
+  const copyStatus = document.getElementById('copy-status');
+  const newQuoteButton = document.getElementById('new-quote');
 
   const money = new Intl.NumberFormat('ru-RU', { style: 'currency', currency: 'RUB' });
   const plainNumber = new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 4 });
@@ -567,14 +579,66 @@
     countdownTimer = window.setInterval(tick, 500);
   }
 
+  /* ---------- the results' address ---------- */
+
+  /*
+   * `#/quote/<id>/<token>` (each part encodeURIComponent'ed): the fragment never leaves the
+   * browser (no request, no Referer carries it), so the token stays out of every server log.
+   * Other fragments (the skip link's #application-form) are not ours and are left alone.
+   */
+  const FRAGMENT_PREFIX = '#/quote/';
+
+  /** What the address says: null (not ours), { bad: true } (ours but unreadable), or { id, token }. */
+  function readFragment() {
+    const hash = window.location.hash || '';
+    if (!hash.startsWith(FRAGMENT_PREFIX)) return null;
+    const parts = hash.slice(FRAGMENT_PREFIX.length).split('/');
+    if (parts.length !== 2) return { bad: true };
+    try {
+      const id = decodeURIComponent(parts[0]).trim();
+      const token = decodeURIComponent(parts[1]).trim();
+      if (!id || !token || id.length > 200 || token.length > 500) return { bad: true };
+      return { id, token };
+    } catch {
+      return { bad: true }; // a broken %-escape
+    }
+  }
+
+  function addressWithout() {
+    return window.location.pathname + window.location.search;
+  }
+
+  function resultsAddress(app) {
+    return addressWithout() + FRAGMENT_PREFIX + encodeURIComponent(app.id) + '/' + encodeURIComponent(app.token);
+  }
+
+  function setFragment(app) {
+    const target = resultsAddress(app);
+    if (window.location.pathname + window.location.search + window.location.hash !== target) {
+      window.history.replaceState(null, '', target);
+    }
+    quoteLink.href = target;
+    quoteLink.textContent = quoteLink.href; // the anchor resolves it to the whole address
+    copyStatus.textContent = '';
+    linkBox.hidden = false;
+  }
+
+  function clearFragment() {
+    if (window.location.hash.startsWith(FRAGMENT_PREFIX)) window.history.replaceState(null, '', addressWithout());
+    linkBox.hidden = true;
+    copyStatus.textContent = '';
+  }
+
   /* ---------- session storage ---------- */
 
+  // The address carries what is needed to come back (id, token); this tab also keeps the deadline
+  // and the insurers of its application, which the subscribe snapshot does not repeat.
   function save() {
     if (!current) return;
     try {
       window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(current));
     } catch {
-      // No storage (private mode, quota): the page still works, it just cannot resume after a reload.
+      // No storage (private mode, quota): the page still works, the countdown just goes after a reload.
     }
   }
 
@@ -594,6 +658,15 @@
       // Unreadable: start afresh.
     }
     return null;
+  }
+
+  /** Brings the results into view and the focus to their heading (on a phone they are below the form). */
+  function revealResults() {
+    heading.focus({ preventScroll: true });
+    const box = heading.getBoundingClientRect();
+    if (box.top >= 0 && box.bottom <= window.innerHeight) return; // already in sight (the desktop's side column)
+    const reduce = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    results.scrollIntoView({ block: 'start', behavior: reduce ? 'auto' : 'smooth' });
   }
 
   /* ---------- application lifecycle ---------- */
@@ -619,7 +692,35 @@
     };
     save();
     showQuoting();
-    heading.focus();
+    setFragment(current);
+    revealResults();
+  }
+
+  /** Opens the application of a results address `{ id, token }`: its snapshot comes with the subscribe ack. */
+  function openLink(link) {
+    const saved = load();
+    resetResults('Открываем расчёт по ссылке…');
+    current = saved && saved.id === link.id && saved.token === link.token ? saved : { id: link.id, token: link.token, insurers: [] };
+    showQuoting();
+    summary.textContent = 'Открываем расчёт по ссылке…';
+    setFragment(current);
+    revealResults();
+    if (socket && socket.connected) subscribe();
+  }
+
+  function showBadLink() {
+    resetResults(
+      'Ссылка на расчёт не распознана: похоже, она скопирована не целиком. Откройте её ещё раз или заполните анкету и нажмите «Рассчитать».',
+    );
+    revealResults();
+  }
+
+  /** «Новый расчёт»: the results go, the address forgets them, the form (still filled in) takes the focus. */
+  function startOver() {
+    resetResults(IDLE_TEXT);
+    const title = document.getElementById('form-title');
+    title.focus({ preventScroll: true });
+    F.form.scrollIntoView({ block: 'start' });
   }
 
   function finish(quotes, bestOffer) {
@@ -669,6 +770,12 @@
     const quotes = (Array.isArray(s.quotes) ? s.quotes : []).filter(
       (q) => q && typeof q === 'object' && (q.applicationId === undefined || String(q.applicationId) === current.id),
     );
+    // Opened from a link in a new tab, the page knows no deadline: the snapshot's, if it has one.
+    if (s.status !== 'completed' && !current.deadline && typeof s.deadline === 'string') {
+      current.deadline = s.deadline;
+      save();
+      startCountdown(current.deadline);
+    }
     if (s.status === 'completed') {
       finish(quotes, s.bestOffer);
       return;
@@ -687,6 +794,7 @@
     completed = false;
     stopCountdown();
     resetRows();
+    clearFragment();
     results.dataset.state = 'idle';
     summary.textContent = text;
   }
@@ -695,8 +803,8 @@
   function giveUp(error) {
     const detail = error && typeof error.detail === 'string' ? error.detail : '';
     resetResults(
-      'Не удалось получить результаты прошлого расчёта' + (detail ? ' (' + detail + ')' : '') +
-        '. Отправьте анкету ещё раз.',
+      'Расчёт по этой ссылке не найден' + (detail ? ' (' + detail + ')' : '') +
+        ': ссылка неверна или устарела. Заполните анкету и нажмите «Рассчитать».',
     );
   }
 
@@ -843,12 +951,41 @@
     setConnection('Не удалось подключиться к серверу расчёта. Обновите страницу.');
   }
 
-  // An application still in progress in this tab (reload, or back to the page): pick it up.
-  const saved = load();
-  if (saved) {
-    current = saved;
-    showQuoting();
-    summary.textContent = 'Возвращаемся к расчёту…';
-    if (socket && socket.connected) subscribe();
+  /* ---------- the results' link ---------- */
+
+  copyButton.addEventListener('click', () => {
+    const url = quoteLink.href;
+    const done = () => {
+      copyStatus.textContent = 'Ссылка скопирована.';
+    };
+    const selectIt = () => {
+      const range = document.createRange();
+      range.selectNodeContents(quoteLink);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      copyStatus.textContent = 'Ссылка выделена — скопируйте её (Ctrl+C или «Копировать»).';
+    };
+    const clipboard = window.navigator.clipboard;
+    if (clipboard && typeof clipboard.writeText === 'function') clipboard.writeText(url).then(done, selectIt);
+    else selectIt();
+  });
+  newQuoteButton.addEventListener('click', startOver);
+
+  /** The address names an application (opened from a link, or reloaded): show it. */
+  function openFromAddress() {
+    const link = readFragment();
+    if (!link) return false;
+    if (link.bad) showBadLink();
+    else if (!current || current.id !== link.id || current.token !== link.token) openLink(link);
+    return true;
+  }
+
+  window.addEventListener('hashchange', openFromAddress);
+
+  if (!openFromAddress()) {
+    // An older tab's application, kept before the address carried it: pick it up.
+    const saved = load();
+    if (saved) openLink(saved);
   }
 })();
