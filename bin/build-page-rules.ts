@@ -4,15 +4,14 @@
  * `window.OsagoRules`. The page loads it before form.js; nothing of the rules is written twice.
  */
 import path from 'node:path';
-import { buildSync } from 'esbuild';
+import { buildSync, type BuildOptions } from 'esbuild';
 import { projectRoot } from '../lib/project-root';
 
-const root = projectRoot();
-const outfile = path.join(root, 'public', 'build', 'rules.js');
+export const PAGE_RULES_FILE = path.join(projectRoot(), 'public', 'build', 'rules.js');
 
-buildSync({
-  entryPoints: [path.join(root, 'lib', 'application', 'page-rules.ts')],
-  outfile,
+const OPTIONS: BuildOptions = {
+  entryPoints: [path.join(projectRoot(), 'lib', 'application', 'page-rules.ts')],
+  outfile: PAGE_RULES_FILE,
   bundle: true,
   format: 'iife',
   globalName: 'OsagoRules',
@@ -22,5 +21,19 @@ buildSync({
   legalComments: 'none',
   banner: { js: '/* Built by bin/build-page-rules.ts from lib/application: do not edit. */' },
   logLevel: 'warning',
-});
-console.log(`page rules: ${path.relative(root, outfile)}`);
+};
+
+/** The script's text, built in memory (for tests: the same options as the file the page gets). */
+export function pageRulesScript(): string {
+  const result = buildSync({ ...OPTIONS, write: false });
+  return result.outputFiles[0].text;
+}
+
+export function writePageRules(): void {
+  buildSync(OPTIONS);
+}
+
+if (require.main === module) {
+  writePageRules();
+  console.log(`page rules: ${path.relative(projectRoot(), PAGE_RULES_FILE)}`);
+}
