@@ -718,8 +718,11 @@
   /** «Новый расчёт»: the results go, the address forgets them, the form (still filled in) takes the focus. */
   function startOver() {
     resetResults(IDLE_TEXT);
-    const title = document.getElementById('form-title');
-    title.focus({ preventScroll: true });
+    focusForm();
+  }
+
+  function focusForm() {
+    document.getElementById('form-title').focus({ preventScroll: true });
     F.form.scrollIntoView({ block: 'start' });
   }
 
@@ -800,12 +803,9 @@
   }
 
   /** The application cannot be picked up again (unknown, wrong token): back to a clean page. */
-  function giveUp(error) {
-    const detail = error && typeof error.detail === 'string' ? error.detail : '';
-    resetResults(
-      'Расчёт по этой ссылке не найден' + (detail ? ' (' + detail + ')' : '') +
-        ': ссылка неверна или устарела. Заполните анкету и нажмите «Рассчитать».',
-    );
+  // The server's own words (its detail) are English: the page says it in Russian.
+  function giveUp() {
+    resetResults('Расчёт по этой ссылке не найден: ссылка неверна или устарела. Заполните анкету и нажмите «Рассчитать».');
   }
 
   /* ---------- socket ---------- */
@@ -831,11 +831,13 @@
     subscribeTimer = null;
   }
 
-  function retrySubscribe(error) {
+  function retrySubscribe() {
     if (!socket || !socket.connected) return; // the next `connect` subscribes again
     subscribeAttempts += 1;
     if (subscribeAttempts > MAX_SUBSCRIBE_RETRIES) {
-      giveUp(error);
+      // Not refused, only not answered: the address keeps the quote for a later reload.
+      stopCountdown();
+      summary.textContent = 'Сервер пока не отдаёт результаты. Обновите страницу чуть позже — ссылка на расчёт сохранена в адресе.';
       return;
     }
     clearSubscribeRetry();
@@ -856,8 +858,8 @@
         const error = res && res.error && typeof res.error === 'object' ? res.error : null;
         const status = error ? Number(error.status) : NaN;
         // Refused for good (unknown application, wrong token): stop. A passing trouble: try again.
-        if (status >= 400 && status < 500 && status !== 408 && status !== 429) giveUp(error);
-        else retrySubscribe(error);
+        if (status >= 400 && status < 500 && status !== 408 && status !== 429) giveUp();
+        else retrySubscribe();
         return;
       }
       subscribeAttempts = 0;
@@ -971,6 +973,16 @@
     else selectIt();
   });
   newQuoteButton.addEventListener('click', startOver);
+
+  // The skip link would put #application-form in place of the results' address (and a reload
+  // would lose the quote): it moves the focus to the form itself.
+  const skipLink = document.querySelector('.skip-link');
+  if (skipLink) {
+    skipLink.addEventListener('click', (event) => {
+      event.preventDefault();
+      focusForm();
+    });
+  }
 
   /** The address names an application (opened from a link, or reloaded): show it. */
   function openFromAddress() {

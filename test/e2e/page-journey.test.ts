@@ -332,7 +332,14 @@ describe('the page, as a customer goes through it', () => {
 
     await submit(page);
     await waitCompleted(page);
-    expect(page.url()).toContain('#/quote/');
+    const address = page.url();
+    expect(address).toContain('#/quote/');
+    // The skip link, followed with Enter, takes the focus to the form and leaves the results' address alone.
+    await page.locator('.skip-link').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('form-title');
+    expect(page.url()).toBe(address);
+
     await page.locator('#new-quote').click();
     await expect(page.locator('[data-state]').getAttribute('data-state')).resolves.toBe('idle');
     expect(page.url()).toBe(system.baseUrl + '/');
