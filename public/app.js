@@ -284,16 +284,22 @@
 
   /**
    * The explanation of one coefficient beside its value: where it comes from, as far as the offer
-   * (or what this page sent) says. `policy` is { ratings, applied, unlimited }; unlimited is null
-   * when neither the offer nor the page knows.
+   * (or what this page sent) says. `policy` is { ratings, applied, unlimited, territory }; unlimited
+   * is null when neither the offer nor the page knows, territory null when the insurer sent no КТ parts.
    */
   function factorNote(key, policy) {
     const { applied, unlimited } = policy;
     switch (key) {
       case 'tb':
         return 'у каждой страховой своя, в пределах, которые устанавливает Банк России';
-      case 'kt':
-        return sent && sent.region ? 'по коду региона регистрации ' + sent.region : '';
+      case 'kt': {
+        const parts = [];
+        if (sent && sent.region) parts.push('по коду региона регистрации ' + sent.region);
+        const t = policy.territory;
+        if (t && t.multiplier === 1) parts.push('поправочный коэффициент не применяется');
+        else if (t) parts.push('базовый КТ региона ' + formatFactor(t.base) + ', умноженный на поправочный коэффициент ' + formatFactor(t.multiplier));
+        return parts.join('; ');
+      }
       case 'kbm':
         if (unlimited === true) return 'КБМ собственника: полис без ограничения списка водителей';
         if (!applied) return 'чем дольше ездят без аварий, тем выше класс и ниже КБМ';
@@ -355,7 +361,7 @@
     // An unlimited policy lists no drivers (CONTRACT §4); without the list, the page's own word.
     const unlimited = ratings ? ratings.length === 0 : sent ? sent.unlimited : null;
     const applied = ratings ? ratings.find((d) => d.applied === true) : undefined;
-    const policy = { ratings, applied, unlimited };
+    const policy = { ratings, applied, unlimited, territory: territoryOf(offer) };
 
     const nodes = [element('p', 'breakdown-intro', 'Цена — произведение коэффициентов по формуле ОСАГО:')];
     const list = element('dl', 'breakdown-factors');

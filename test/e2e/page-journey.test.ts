@@ -194,6 +194,7 @@ describe('the page, as a customer goes through it', () => {
       expect(text).toContain(label);
     }
     expect(text).toMatch(/Бонус-малус[^]*класс (М|\d{1,2}) по водителю 1 \(Иван Иванов\)/);
+    expect(text).toMatch(/Территория: Москва КТ1,8 — надбавка 80\u00a0%по коду региона регистрации 77; поправочный коэффициент не применяется/);
     expect(text).toMatch(/\d,\d/);
     expect(text).not.toMatch(/\d\.\d/);
 
