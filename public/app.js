@@ -666,11 +666,16 @@
     return null;
   }
 
-  /** Brings the results into view and the focus to their heading (on a phone they are below the form). */
+  /**
+   * Brings the results into view and the focus to their heading: on a phone they are below the
+   * long form, so the page scrolls them to the top of the screen; beside the form (a wide screen,
+   * where they stay in sight) nothing moves.
+   */
   function revealResults() {
     heading.focus({ preventScroll: true });
-    const box = heading.getBoundingClientRect();
-    if (box.top >= 0 && box.bottom <= window.innerHeight) return; // already in sight (the desktop's side column)
+    const box = results.getBoundingClientRect();
+    const beside = box.left >= F.form.getBoundingClientRect().right;
+    if (beside || (box.top >= 0 && box.top <= window.innerHeight * 0.25)) return;
     const reduce = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
     results.scrollIntoView({ block: 'start', behavior: reduce ? 'auto' : 'smooth' });
   }
