@@ -547,8 +547,10 @@
       return;
     }
     const answered = Array.from(rows.values()).filter((r) => isFinal(r.status)).length;
+    const leader = bestRow();
     summary.textContent = total
-      ? 'Запрашиваем цены. Ответили ' + answered + ' из ' + total + '.'
+      ? 'Запрашиваем цены. Ответили ' + answered + ' из ' + total + '.' +
+        (leader ? ' Пока лучшая цена — ' + leader.name + ', ' + formatRoubles(leader.premium) + '.' : '')
       : 'Запрашиваем цены у страховых…';
   }
 
@@ -771,7 +773,14 @@
   function onQuote(quote) {
     if (!isCurrent('quote', quote)) return;
     applyQuote(quote);
+    reorder();
     updateSummary();
+  }
+
+  /** While offers stream in, too, they stand cheapest first with the cheapest so far marked (CONTRACT §7). */
+  function reorder() {
+    markBest(bestRow());
+    sortRows();
   }
 
   function onCompleted(event) {
@@ -795,6 +804,7 @@
       return;
     }
     quotes.forEach(applyQuote);
+    reorder();
     updateSummary();
   }
 

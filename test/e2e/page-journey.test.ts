@@ -31,6 +31,7 @@ interface Row {
   code: string;
   status: string;
   premium: string;
+  best: boolean;
 }
 
 /** The rows as the page shows them, in their order. */
@@ -40,6 +41,7 @@ function rowsOf(page: Page): Promise<Row[]> {
       code: e.getAttribute('data-insurer') ?? '',
       status: e.getAttribute('data-status') ?? '',
       premium: e.querySelector('.quote-premium')?.textContent ?? '',
+      best: e.getAttribute('data-best') === 'true',
     })),
   );
 }
@@ -172,6 +174,17 @@ describe('the page, as a customer goes through it', () => {
     await expect(waiting.textContent()).resolves.toContain('ждём ответа');
     await page.waitForSelector('[data-insurer][data-status="offer"]', { timeout: 5_000 });
     await expect(page.locator('[data-insurer][data-status="offer"] .quote-spinner:visible').count()).resolves.toBe(0);
+
+    // While they stream in, the offers already stand cheapest first, the cheapest so far marked.
+    const streaming = await eventually(async () => {
+      const now = await rowsOf(page);
+      return now.filter((r) => r.status === 'offer').length >= 3 ? now : undefined;
+    }, 5_000);
+    await expect(page.locator('[data-state]').getAttribute('data-state')).resolves.toBe('quoting');
+    const soFar = streaming.filter((r) => r.status === 'offer');
+    expect(streaming.slice(0, soFar.length)).toEqual(soFar); // offers above every other row
+    expect(soFar.map((r) => roubles(r.premium))).toEqual(soFar.map((r) => roubles(r.premium)).sort((a, b) => a - b));
+    expect(streaming.filter((r) => r.best).map((r) => r.code)).toEqual([soFar[0].code]);
     await noHorizontalScroll(page);
 
     await waitCompleted(page);
