@@ -626,7 +626,6 @@
       window.history.replaceState(null, '', target);
     }
     quoteLink.href = target;
-    quoteLink.textContent = quoteLink.href; // the anchor resolves it to the whole address
     copyStatus.textContent = '';
     linkBox.hidden = false;
   }
@@ -978,20 +977,18 @@
 
   copyButton.addEventListener('click', () => {
     const url = quoteLink.href;
-    const done = () => {
-      copyStatus.textContent = 'Ссылка скопирована.';
-    };
-    const selectIt = () => {
-      const range = document.createRange();
-      range.selectNodeContents(quoteLink);
-      const selection = window.getSelection();
-      selection.removeAllRanges();
-      selection.addRange(range);
-      copyStatus.textContent = 'Ссылка выделена — скопируйте её (Ctrl+C или «Копировать»).';
+    // Without clipboard access (an old browser, http on another host), the address in a box to copy by hand.
+    const byHand = () => {
+      window.prompt('Скопируйте ссылку на расчёт:', url);
     };
     const clipboard = window.navigator.clipboard;
-    if (clipboard && typeof clipboard.writeText === 'function') clipboard.writeText(url).then(done, selectIt);
-    else selectIt();
+    if (!clipboard || typeof clipboard.writeText !== 'function') {
+      byHand();
+      return;
+    }
+    clipboard.writeText(url).then(() => {
+      copyStatus.textContent = 'Ссылка скопирована.';
+    }, byHand);
   });
   newQuoteButton.addEventListener('click', startOver);
 

@@ -218,7 +218,11 @@ describe('the page, as a customer goes through it', () => {
     await expect(page.locator('#quote-link-box').isVisible()).resolves.toBe(true);
     await expect(page.locator('#quote-link-box').textContent()).resolves.toContain('Ссылка на расчёт');
     await expect(page.locator('#quote-link').evaluate((a) => (a as HTMLAnchorElement).href)).resolves.toBe(page.url());
-    await expect(page.locator('#quote-link').textContent()).resolves.toBe(page.url());
+    await expect(page.locator('#quote-link').textContent()).resolves.toBe('Ссылка на расчёт');
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: system.baseUrl });
+    await page.locator('#copy-link').click();
+    await page.waitForFunction(() => document.getElementById('copy-status')!.textContent === 'Ссылка скопирована.', undefined, { timeout: 3_000 });
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(page.url());
 
     await noHorizontalScroll(page);
     await expectAccessible(page, 'the results on a phone');
