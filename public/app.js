@@ -36,6 +36,7 @@
   const connection = document.getElementById('connection');
   const submitButton = document.getElementById('submit-button');
   const submitStatus = document.getElementById('submit-status');
+  const announcer = document.getElementById('announcer');
   const linkBox = document.getElementById('quote-link-box');
   const quoteLink = document.getElementById('quote-link');
   const copyButton = document.getElementById('copy-link');
@@ -474,13 +475,17 @@
     panel.replaceChildren(...breakdownNodes(row, panel.id));
   }
 
-  /** One Quote of CONTRACT §4 onto its row. A final state is never taken back by a late `pending`. */
+  /**
+   * One Quote of CONTRACT §4 onto its row. A final state is never taken back by a late `pending`.
+   * Returns the row when it has just become an offer (for the announcement), else null.
+   */
   function applyQuote(quote) {
     if (!quote || typeof quote !== 'object') return;
     const row = ensureRow(quote.insurer);
     if (!row) return;
     const status = typeof quote.status === 'string' && quote.status ? quote.status : 'pending';
-    if (isFinal(row.status) && !isFinal(status)) return;
+    if (isFinal(row.status) && !isFinal(status)) return null;
+    const wasOffer = hasPremium(row);
     if (quote.insurer && typeof quote.insurer.name === 'string' && quote.insurer.name) row.name = quote.insurer.name;
     row.status = status;
     const premium = typeof quote.premium === 'number' ? quote.premium : Number(quote.premium);
@@ -488,6 +493,7 @@
     row.reason = typeof quote.reason === 'string' ? quote.reason : '';
     row.offer = quote.offer && typeof quote.offer === 'object' ? quote.offer : null;
     renderRow(row);
+    return !wasOffer && hasPremium(row) ? row : null;
   }
 
   function bestRow(bestOffer) {
@@ -552,6 +558,25 @@
       ? 'Запрашиваем цены. Ответили ' + answered + ' из ' + total + '.' +
         (leader ? ' Пока лучшая цена — ' + leader.name + ', ' + formatRoubles(leader.premium) + '.' : '')
       : 'Запрашиваем цены у страховых…';
+  }
+
+  /* ---------- announcements ---------- */
+
+  /*
+   * What a screen reader says as it happens: a polite live region of its own, one line per event
+   * (the request sent, each new offer, the end). The rows themselves are not live: they move as
+   * offers are sorted, and a live list would read every moved row out again.
+   */
+  function announce(text) {
+    if (!text) return;
+    announcer.append(element('p', '', text));
+    while (announcer.childElementCount > 5) announcer.firstElementChild.remove();
+  }
+
+  /** Rows that have just become offers: each by name while few, else how many. */
+  function announceOffers(fresh) {
+    if (fresh.length > 2) announce('Новых предложений: ' + fresh.length + '.');
+    else for (const row of fresh) announce('Предложение: ' + row.name + ', ' + formatRoubles(row.premium) + '.');
   }
 
   /* ---------- countdown ---------- */
@@ -706,6 +731,7 @@
     showQuoting();
     setFragment(current);
     revealResults();
+    announce('Анкета отправлена. Ждём ответов страховых: ' + rows.size + '.');
   }
 
   /** Opens the application of a results address `{ id, token }`: its snapshot comes with the subscribe ack. */
@@ -724,6 +750,7 @@
     resetResults(
       'Ссылка на расчёт не распознана: похоже, она скопирована не целиком. Откройте её ещё раз или заполните анкету и нажмите «Рассчитать».',
     );
+    announce(summary.textContent);
     revealResults();
   }
 
@@ -747,6 +774,7 @@
     markBest(best);
     sortRows();
     updateSummary(best);
+    announce(summary.textContent);
     results.dataset.state = 'completed';
     forget();
   }
@@ -771,7 +799,8 @@
 
   function onQuote(quote) {
     if (!isCurrent('quote', quote)) return;
-    applyQuote(quote);
+    const offer = applyQuote(quote);
+    if (offer) announceOffers([offer]);
     reorder();
     updateSummary();
   }
@@ -802,7 +831,7 @@
       finish(quotes, s.bestOffer);
       return;
     }
-    quotes.forEach(applyQuote);
+    announceOffers(quotes.map(applyQuote).filter(Boolean));
     reorder();
     updateSummary();
   }
@@ -817,6 +846,7 @@
     completed = false;
     stopCountdown();
     resetRows();
+    announcer.textContent = '';
     clearFragment();
     results.dataset.state = 'idle';
     summary.textContent = text;
@@ -826,6 +856,7 @@
   // The server's own words (its detail) are English: the page says it in Russian.
   function giveUp() {
     resetResults('Расчёт по этой ссылке не найден: ссылка неверна или устарела. Заполните анкету и нажмите «Рассчитать».');
+    announce(summary.textContent);
   }
 
   /* ---------- socket ---------- */
@@ -858,6 +889,7 @@
       // Not refused, only not answered: the address keeps the quote for a later reload.
       stopCountdown();
       summary.textContent = 'Сервер пока не отдаёт результаты. Обновите страницу чуть позже — ссылка на расчёт сохранена в адресе.';
+      announce(summary.textContent);
       return;
     }
     clearSubscribeRetry();

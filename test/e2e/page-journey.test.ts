@@ -189,6 +189,10 @@ describe('the page, as a customer goes through it', () => {
 
     await waitCompleted(page);
     await expect(countdown.isVisible()).resolves.toBe(false);
+    // A screen reader hears each new offer and the end, from a polite live region of the results.
+    const heard = (await page.locator('#results [aria-live="polite"]').textContent()) ?? '';
+    expect(heard).toMatch(/Предложение: [^,]+, \d[\d\s\u00a0\u202f]*,\d{2}\s?₽\./);
+    expect(heard).toContain('Готово. Предложений:');
     const rows = await rowsOf(page);
     for (const row of rows) expect(FINAL).toContain(row.status);
     expect(rows.find((r) => r.code === slow)?.status).toBe('timeout');
