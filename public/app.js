@@ -739,6 +739,7 @@
     const saved = load();
     resetResults('Открываем расчёт по ссылке…');
     current = saved && saved.id === link.id && saved.token === link.token ? saved : { id: link.id, token: link.token, insurers: [] };
+    save(); // resetResults forgot it: kept again, for the next reload's countdown
     showQuoting();
     summary.textContent = 'Открываем расчёт по ссылке…';
     setFragment(current);

@@ -342,6 +342,24 @@ describe('the page, as a customer goes through it', () => {
     }
   });
 
+  test('a reload mid-quote picks the quote up again, countdown and all, and twice over', async () => {
+    await page.goto(system.baseUrl + '/');
+    await submit(page);
+    await page.waitForSelector('[data-state="quoting"]', { timeout: 5_000 });
+    const url = page.url();
+    for (let i = 0; i < 2; i++) {
+      await page.reload();
+      expect(page.url()).toBe(url);
+      await page.waitForSelector('[data-state="quoting"]', { timeout: 5_000 });
+      await expect(page.locator('[data-countdown]').isVisible()).resolves.toBe(true);
+      await expect(page.locator('[data-countdown]').textContent()).resolves.toMatch(/\d+ с/);
+    }
+    await waitCompleted(page);
+    const rows = await rowsOf(page);
+    expect(new Set(rows.map((r) => r.code)).size).toBe(rows.length);
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+  });
+
   test('a malformed or unknown results address says so; «Новый расчёт» goes back to the form and clears the address', async () => {
     await page.goto(system.baseUrl + '/#/quote/only-one-part');
     await expect(page.locator('#results-summary').textContent()).resolves.toContain('не распознана');
