@@ -17,7 +17,7 @@ ENV NODE_ENV=production HOST=0.0.0.0
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-COPY public ./public
+COPY --from=build /app/public ./public
 # the embedded store's default DATA_DIR must be writable by the user the node runs as
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

@@ -1,7 +1,14 @@
 /*
  * The live part of the page: sends the application over Socket.IO (CONTRACT §3), shows each
- * insurer's answer as it comes (§4), and picks the application up again after a reconnect or a
- * reload (its id and token are kept in sessionStorage).
+ * insurer's answer as it comes (§4), and picks the application up again after a reconnect, a
+ * reload or in another tab or browser.
+ *
+ * The results' address: once `apply` is acknowledged, the page's URL becomes
+ *   /#/quote/<id>/<token>          (id and token each encodeURIComponent'ed)
+ * through history.replaceState, and is shown as «Ссылка на расчёт». Opening such an address
+ * subscribes with that id and token and shows the snapshot, pending or completed. It lives in the
+ * fragment, which no request carries, so the token never reaches a server log. sessionStorage
+ * only adds this tab's deadline (for the countdown) and insurer list.
  *
  * The results container `#results` carries data-state = idle | quoting | completed; each insurer's
  * row `li[data-insurer][data-status]` (CONTRACT §7); an offer's row has a button that unfolds
@@ -29,6 +36,12 @@
   const connection = document.getElementById('connection');
   const submitButton = document.getElementById('submit-button');
   const submitStatus = document.getElementById('submit-status');
+  const announcer = document.getElementById('announcer');
+  const linkBox = document.getElementById('quote-link-box');
+  const quoteLink = document.getElementById('quote-link');
+  const copyButton = document.getElementById('copy-link');
+  const copyStatus = document.getElementById('copy-status');
+  const newQuoteButton = document.getElementById('new-quote');
 
   const money = new Intl.NumberFormat('ru-RU', { style: 'currency', currency: 'RUB' });
   const plainNumber = new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 4 });
@@ -67,7 +80,7 @@
   /* ---------- formatting ---------- */
 
   const STATUS_TEXT = {
-    pending: 'ждём ответ',
+    pending: 'ждём ответа',
     offer: 'предложение',
     declined: 'отказ',
     failed: 'ошибка',
@@ -75,17 +88,21 @@
     timeout: 'не успела ответить',
   };
 
-  /** Every coefficient of the premium (OSAGO.md): its abbreviation and what it stands for. */
+  /**
+   * Every coefficient of the premium (OSAGO.md): its key in `offer.coefficients`, the abbreviation
+   * of the law (kept, for those who compare with an insurer's own calculation) and a name a
+   * customer can read. КТ's name gets the region where the page knows it (territoryLabel).
+   */
   const COEFFICIENTS = [
-    ['tb', 'ТБ', 'базовый тариф страховой'],
-    ['kt', 'КТ', 'территория регистрации владельца'],
-    ['kbm', 'КБМ', 'бонус-малус: скидка за езду без аварий или надбавка за аварии'],
-    ['kvs', 'КВС', 'возраст и стаж водителя'],
-    ['ko', 'КО', 'ограничение списка водителей'],
-    ['km', 'КМ', 'мощность двигателя'],
-    ['ks', 'КС', 'период использования'],
-    ['kn', 'КН', 'грубые нарушения'],
-    ['kpr', 'КПр', 'прицеп'],
+    ['tb', 'ТБ', 'Базовая ставка страховщика'],
+    ['kt', 'КТ', 'Территория регистрации собственника'],
+    ['kbm', 'КБМ', 'Бонус-малус (стаж без аварий)'],
+    ['kvs', 'КВС', 'Возраст и стаж водителей'],
+    ['ko', 'КО', 'Ограничение списка водителей'],
+    ['km', 'КМ', 'Мощность двигателя'],
+    ['ks', 'КС', 'Период использования'],
+    ['kn', 'КН', 'Грубые нарушения'],
+    ['kpr', 'КПр', 'Прицеп'],
   ];
   // КН and КПр are 1 for almost everyone (CONTRACT §4 counts them as 1 when absent): shown only when not.
   const RARE_COEFFICIENTS = ['kn', 'kpr'];
@@ -109,10 +126,6 @@
     }
     if (row.status === 'failed' || row.status === 'unavailable' || row.status === 'timeout') return row.reason;
     return '';
-  }
-
-  function pad2(n) {
-    return String(n).padStart(2, '0');
   }
 
   /* ---------- rows ---------- */
@@ -151,10 +164,15 @@
       name: span('quote-name'),
       best: span('quote-best'),
       status: span('quote-status'),
+      spinner: span('quote-spinner'),
+      statusText: span('quote-status-text'),
       premium: span('quote-premium'),
       detail: span('quote-detail'),
     };
     parts.best.textContent = 'лучшая цена';
+    // The spinner only shows that the row waits; the words beside it («ждём ответа») say so to all.
+    parts.spinner.setAttribute('aria-hidden', 'true');
+    parts.status.append(parts.spinner, parts.statusText);
     const head = span('quote-head');
     // Spaces between the parts keep the row's text (and what a screen reader says) readable.
     // The "best price" badge is attached to the best row only (markBest), so no other row's text has it.
@@ -182,7 +200,8 @@
     const { el, parts } = row;
     el.dataset.status = row.status;
     parts.name.textContent = row.name;
-    parts.status.textContent = statusText(row);
+    parts.statusText.textContent = statusText(row);
+    parts.spinner.hidden = row.status !== 'pending';
     parts.premium.textContent = hasPremium(row) ? formatRoubles(row.premium) : '';
     parts.premium.hidden = !hasPremium(row);
     const detail = detailText(row) || '';
@@ -266,24 +285,32 @@
 
   /**
    * The explanation of one coefficient beside its value: where it comes from, as far as the offer
-   * (or what this page sent) says. `policy` is { ratings, applied, unlimited }; unlimited is null
-   * when neither the offer nor the page knows.
+   * (or what this page sent) says. `policy` is { ratings, applied, unlimited, territory }; unlimited
+   * is null when neither the offer nor the page knows, territory null when the insurer sent no КТ parts.
    */
   function factorNote(key, policy) {
     const { applied, unlimited } = policy;
     switch (key) {
-      case 'kt':
-        return sent && sent.region ? 'регион ' + sent.region : '';
+      case 'tb':
+        return 'у каждой страховой своя, в пределах, которые устанавливает Банк России';
+      case 'kt': {
+        const parts = [];
+        if (sent && sent.region) parts.push('по коду региона регистрации ' + sent.region);
+        const t = policy.territory;
+        if (t && t.multiplier === 1) parts.push('поправочный коэффициент не применяется');
+        else if (t) parts.push('базовый КТ региона ' + formatFactor(t.base) + ', умноженный на поправочный коэффициент ' + formatFactor(t.multiplier));
+        return parts.join('; ');
+      }
       case 'kbm':
         if (unlimited === true) return 'КБМ собственника: полис без ограничения списка водителей';
-        if (!applied) return '';
+        if (!applied) return 'чем дольше ездят без аварий, тем выше класс и ниже КБМ';
         return (
-          (kbmClassText(applied.kbmClass) ? 'класс ' + kbmClassText(applied.kbmClass) + ', ' : '') +
-          driverLabel(applied, 'водитель')
+          (kbmClassText(applied.kbmClass) ? 'класс ' + kbmClassText(applied.kbmClass) + ' ' : '') +
+          driverLabel(applied, 'по водителю') + '; чем дольше без аварий, тем выше класс и ниже КБМ'
         );
       case 'kvs':
         if (unlimited === true) return 'не применяется: полис без ограничения списка водителей';
-        return applied ? driverLabel(applied, 'водитель') : '';
+        return applied ? driverLabel(applied, 'по водителю') + '; моложе и меньше стаж — дороже' : '';
       case 'ko':
         if (unlimited === true) return 'без ограничений — управлять может любой водитель';
         if (unlimited === false) return 'только водители из списка';
@@ -295,6 +322,22 @@
       default:
         return '';
     }
+  }
+
+  /** The coefficient's name on screen; КТ's with the region when the page knows it. */
+  function factorLabel(key, label) {
+    if (key !== 'kt' || !sent || !sent.region) return label;
+    const name = F.regionName ? F.regionName(sent.region) : '';
+    return name ? 'Территория: ' + name : label;
+  }
+
+  /** What a multiplier does to the price, in words: «скидка 17 %», «надбавка 40 %», «цена выше в 3,12 раза». */
+  function effectText(value) {
+    if (value === 1) return 'не меняет цену';
+    if (value >= 2) return 'цена выше в ' + formatFactor(value) + ' раза';
+    const percent = Math.round(Math.abs(value - 1) * 100);
+    if (percent === 0) return 'почти не меняет цену';
+    return (value < 1 ? 'скидка ' : 'надбавка ') + percent + '\u00a0%';
   }
 
   function factorValue(key, value, offer) {
@@ -319,23 +362,25 @@
     // An unlimited policy lists no drivers (CONTRACT §4); without the list, the page's own word.
     const unlimited = ratings ? ratings.length === 0 : sent ? sent.unlimited : null;
     const applied = ratings ? ratings.find((d) => d.applied === true) : undefined;
-    const policy = { ratings, applied, unlimited };
+    const policy = { ratings, applied, unlimited, territory: territoryOf(offer) };
 
     const nodes = [element('p', 'breakdown-intro', 'Цена — произведение коэффициентов по формуле ОСАГО:')];
     const list = element('dl', 'breakdown-factors');
     const shown = [];
-    for (const [key, short, meaning] of COEFFICIENTS) {
+    for (const [key, short, label] of COEFFICIENTS) {
       const value = k[key];
       if (!isNumber(value) || (RARE_COEFFICIENTS.includes(key) && value === 1)) continue;
       shown.push([short, value, key]);
       const item = element('div', 'breakdown-factor');
+      item.dataset.factor = key;
       const term = element('dt');
-      term.append(element('b', '', short), ' — ' + meaning);
+      term.append(element('span', 'breakdown-label', factorLabel(key, label)), ' ', element('span', 'breakdown-abbr', short));
       const definition = element('dd');
-      definition.dataset.factor = key;
       definition.append(element('span', 'breakdown-value', factorValue(key, value, offer)));
+      const effect = key === 'tb' ? '' : effectText(value);
+      if (effect) definition.append(' ', element('span', 'breakdown-effect', '— ' + effect));
       const note = factorNote(key, policy);
-      if (note) definition.append(' ', element('span', 'breakdown-note', '— ' + note));
+      if (note) definition.append(element('span', 'breakdown-note', note));
       item.append(term, definition);
       list.append(item);
     }
@@ -430,13 +475,17 @@
     panel.replaceChildren(...breakdownNodes(row, panel.id));
   }
 
-  /** One Quote of CONTRACT §4 onto its row. A final state is never taken back by a late `pending`. */
+  /**
+   * One Quote of CONTRACT §4 onto its row. A final state is never taken back by a late `pending`.
+   * Returns the row when it has just become an offer (for the announcement), else null.
+   */
   function applyQuote(quote) {
     if (!quote || typeof quote !== 'object') return;
     const row = ensureRow(quote.insurer);
     if (!row) return;
     const status = typeof quote.status === 'string' && quote.status ? quote.status : 'pending';
-    if (isFinal(row.status) && !isFinal(status)) return;
+    if (isFinal(row.status) && !isFinal(status)) return null;
+    const wasOffer = hasPremium(row);
     if (quote.insurer && typeof quote.insurer.name === 'string' && quote.insurer.name) row.name = quote.insurer.name;
     row.status = status;
     const premium = typeof quote.premium === 'number' ? quote.premium : Number(quote.premium);
@@ -444,6 +493,7 @@
     row.reason = typeof quote.reason === 'string' ? quote.reason : '';
     row.offer = quote.offer && typeof quote.offer === 'object' ? quote.offer : null;
     renderRow(row);
+    return !wasOffer && hasPremium(row) ? row : null;
   }
 
   function bestRow(bestOffer) {
@@ -503,9 +553,30 @@
       return;
     }
     const answered = Array.from(rows.values()).filter((r) => isFinal(r.status)).length;
+    const leader = bestRow();
     summary.textContent = total
-      ? 'Запрашиваем цены. Ответили ' + answered + ' из ' + total + '.'
+      ? 'Запрашиваем цены. Ответили ' + answered + ' из ' + total + '.' +
+        (leader ? ' Пока лучшая цена — ' + leader.name + ', ' + formatRoubles(leader.premium) + '.' : '')
       : 'Запрашиваем цены у страховых…';
+  }
+
+  /* ---------- announcements ---------- */
+
+  /*
+   * What a screen reader says as it happens: a polite live region of its own, one line per event
+   * (the request sent, each new offer, the end). The rows themselves are not live: they move as
+   * offers are sorted, and a live list would read every moved row out again.
+   */
+  function announce(text) {
+    if (!text) return;
+    announcer.append(element('p', '', text));
+    while (announcer.childElementCount > 5) announcer.firstElementChild.remove();
+  }
+
+  /** Rows that have just become offers: each by name while few, else how many. */
+  function announceOffers(fresh) {
+    if (fresh.length > 2) announce('Новых предложений: ' + fresh.length + '.');
+    else for (const row of fresh) announce('Предложение: ' + row.name + ', ' + formatRoubles(row.premium) + '.');
   }
 
   /* ---------- countdown ---------- */
@@ -526,10 +597,13 @@
       const now = Date.now();
       const left = end - now;
       if (left > 0) {
+        // Whole seconds, as CONTRACT §7 says [data-countdown] shows: «Ждём ответов ещё 42 с».
         const s = Math.ceil(left / 1000);
-        countdownText.textContent = 'Осталось ждать ' + Math.floor(s / 60) + ':' + pad2(s % 60);
+        countdownText.textContent = 'Ждём ответов ещё ' + s + ' с';
+        countdownText.dataset.secondsLeft = String(s);
       } else {
-        countdownText.textContent = 'Время ожидания вышло, подводим итоги…';
+        countdownText.textContent = 'Ждём ответов ещё 0 с — время вышло, подводим итоги…';
+        countdownText.dataset.secondsLeft = '0';
       }
       const share = Math.min(1, Math.max(0, (now - start) / Math.max(1, end - start)));
       countdownFill.style.width = (share * 100).toFixed(1) + '%';
@@ -538,14 +612,65 @@
     countdownTimer = window.setInterval(tick, 500);
   }
 
+  /* ---------- the results' address ---------- */
+
+  /*
+   * `#/quote/<id>/<token>` (each part encodeURIComponent'ed): the fragment never leaves the
+   * browser (no request, no Referer carries it), so the token stays out of every server log.
+   * Other fragments (the skip link's #application-form) are not ours and are left alone.
+   */
+  const FRAGMENT_PREFIX = '#/quote/';
+
+  /** What the address says: null (not ours), { bad: true } (ours but unreadable), or { id, token }. */
+  function readFragment() {
+    const hash = window.location.hash || '';
+    if (!hash.startsWith(FRAGMENT_PREFIX)) return null;
+    const parts = hash.slice(FRAGMENT_PREFIX.length).split('/');
+    if (parts.length !== 2) return { bad: true };
+    try {
+      const id = decodeURIComponent(parts[0]).trim();
+      const token = decodeURIComponent(parts[1]).trim();
+      if (!id || !token || id.length > 200 || token.length > 500) return { bad: true };
+      return { id, token };
+    } catch {
+      return { bad: true }; // a broken %-escape
+    }
+  }
+
+  function addressWithout() {
+    return window.location.pathname + window.location.search;
+  }
+
+  function resultsAddress(app) {
+    return addressWithout() + FRAGMENT_PREFIX + encodeURIComponent(app.id) + '/' + encodeURIComponent(app.token);
+  }
+
+  function setFragment(app) {
+    const target = resultsAddress(app);
+    if (window.location.pathname + window.location.search + window.location.hash !== target) {
+      window.history.replaceState(null, '', target);
+    }
+    quoteLink.href = target;
+    copyStatus.textContent = '';
+    linkBox.hidden = false;
+  }
+
+  function clearFragment() {
+    if (window.location.hash.startsWith(FRAGMENT_PREFIX)) window.history.replaceState(null, '', addressWithout());
+    linkBox.hidden = true;
+    copyStatus.textContent = '';
+  }
+
   /* ---------- session storage ---------- */
 
+  // The address carries what is needed to come back (id, token); this tab also keeps the deadline
+  // and the insurers of its application, which the subscribe snapshot does not repeat.
   function save() {
     if (!current) return;
     try {
       window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(current));
     } catch {
-      // No storage (private mode, quota): the page still works, it just cannot resume after a reload.
+      // No storage (private mode, quota): the page still works, the countdown just goes after a reload.
     }
   }
 
@@ -565,6 +690,20 @@
       // Unreadable: start afresh.
     }
     return null;
+  }
+
+  /**
+   * Brings the results into view and the focus to their heading: on a phone they are below the
+   * long form, so the page scrolls them to the top of the screen; beside the form (a wide screen,
+   * where they stay in sight) nothing moves.
+   */
+  function revealResults() {
+    heading.focus({ preventScroll: true });
+    const box = results.getBoundingClientRect();
+    const beside = box.left >= F.form.getBoundingClientRect().right;
+    if (beside || (box.top >= 0 && box.top <= window.innerHeight * 0.25)) return;
+    const reduce = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    results.scrollIntoView({ block: 'start', behavior: reduce ? 'auto' : 'smooth' });
   }
 
   /* ---------- application lifecycle ---------- */
@@ -590,7 +729,41 @@
     };
     save();
     showQuoting();
-    heading.focus();
+    setFragment(current);
+    revealResults();
+    announce('Анкета отправлена. Ждём ответов страховых: ' + rows.size + '.');
+  }
+
+  /** Opens the application of a results address `{ id, token }`: its snapshot comes with the subscribe ack. */
+  function openLink(link) {
+    const saved = load();
+    resetResults('Открываем расчёт по ссылке…');
+    current = saved && saved.id === link.id && saved.token === link.token ? saved : { id: link.id, token: link.token, insurers: [] };
+    save(); // resetResults forgot it: kept again, for the next reload's countdown
+    showQuoting();
+    summary.textContent = 'Открываем расчёт по ссылке…';
+    setFragment(current);
+    revealResults();
+    if (socket && socket.connected) subscribe();
+  }
+
+  function showBadLink() {
+    resetResults(
+      'Ссылка на расчёт не распознана: похоже, она скопирована не целиком. Откройте её ещё раз или заполните анкету и нажмите «Рассчитать».',
+    );
+    announce(summary.textContent);
+    revealResults();
+  }
+
+  /** «Новый расчёт»: the results go, the address forgets them, the form (still filled in) takes the focus. */
+  function startOver() {
+    resetResults(IDLE_TEXT);
+    focusForm();
+  }
+
+  function focusForm() {
+    document.getElementById('form-title').focus({ preventScroll: true });
+    F.form.scrollIntoView({ block: 'start' });
   }
 
   function finish(quotes, bestOffer) {
@@ -602,6 +775,7 @@
     markBest(best);
     sortRows();
     updateSummary(best);
+    announce(summary.textContent);
     results.dataset.state = 'completed';
     forget();
   }
@@ -626,8 +800,16 @@
 
   function onQuote(quote) {
     if (!isCurrent('quote', quote)) return;
-    applyQuote(quote);
+    const offer = applyQuote(quote);
+    if (offer) announceOffers([offer]);
+    reorder();
     updateSummary();
+  }
+
+  /** While offers stream in, too, they stand cheapest first with the cheapest so far marked (CONTRACT §7). */
+  function reorder() {
+    markBest(bestRow());
+    sortRows();
   }
 
   function onCompleted(event) {
@@ -640,11 +822,18 @@
     const quotes = (Array.isArray(s.quotes) ? s.quotes : []).filter(
       (q) => q && typeof q === 'object' && (q.applicationId === undefined || String(q.applicationId) === current.id),
     );
+    // Opened from a link in a new tab, the page knows no deadline: the snapshot's, if it has one.
+    if (s.status !== 'completed' && !current.deadline && typeof s.deadline === 'string') {
+      current.deadline = s.deadline;
+      save();
+      startCountdown(current.deadline);
+    }
     if (s.status === 'completed') {
       finish(quotes, s.bestOffer);
       return;
     }
-    quotes.forEach(applyQuote);
+    announceOffers(quotes.map(applyQuote).filter(Boolean));
+    reorder();
     updateSummary();
   }
 
@@ -658,17 +847,17 @@
     completed = false;
     stopCountdown();
     resetRows();
+    announcer.textContent = '';
+    clearFragment();
     results.dataset.state = 'idle';
     summary.textContent = text;
   }
 
   /** The application cannot be picked up again (unknown, wrong token): back to a clean page. */
-  function giveUp(error) {
-    const detail = error && typeof error.detail === 'string' ? error.detail : '';
-    resetResults(
-      'Не удалось получить результаты прошлого расчёта' + (detail ? ' (' + detail + ')' : '') +
-        '. Отправьте анкету ещё раз.',
-    );
+  // The server's own words (its detail) are English: the page says it in Russian.
+  function giveUp() {
+    resetResults('Расчёт по этой ссылке не найден: ссылка неверна или устарела. Заполните анкету и нажмите «Рассчитать».');
+    announce(summary.textContent);
   }
 
   /* ---------- socket ---------- */
@@ -694,11 +883,14 @@
     subscribeTimer = null;
   }
 
-  function retrySubscribe(error) {
+  function retrySubscribe() {
     if (!socket || !socket.connected) return; // the next `connect` subscribes again
     subscribeAttempts += 1;
     if (subscribeAttempts > MAX_SUBSCRIBE_RETRIES) {
-      giveUp(error);
+      // Not refused, only not answered: the address keeps the quote for a later reload.
+      stopCountdown();
+      summary.textContent = 'Сервер пока не отдаёт результаты. Обновите страницу чуть позже — ссылка на расчёт сохранена в адресе.';
+      announce(summary.textContent);
       return;
     }
     clearSubscribeRetry();
@@ -719,8 +911,8 @@
         const error = res && res.error && typeof res.error === 'object' ? res.error : null;
         const status = error ? Number(error.status) : NaN;
         // Refused for good (unknown application, wrong token): stop. A passing trouble: try again.
-        if (status >= 400 && status < 500 && status !== 408 && status !== 429) giveUp(error);
-        else retrySubscribe(error);
+        if (status >= 400 && status < 500 && status !== 408 && status !== 429) giveUp();
+        else retrySubscribe();
         return;
       }
       subscribeAttempts = 0;
@@ -775,17 +967,17 @@
     if (applying) return;
     F.clearErrors();
     const application = F.buildApplication();
-    // Light checks first, for an instant answer; the server still gets the application while
-    // connected, and its full list of errors (it is the authority) replaces these.
-    const problems = F.check();
-    if (problems.length) F.showErrors(problems);
-    if (!socket) {
-      if (!problems.length) {
-        F.showMessage('Нет связи с сервером', ['Обновите страницу и попробуйте ещё раз.']);
-      }
+    // The server's own rules (F.check): what they refuse the server would refuse too, so nothing
+    // is sent; the errors are shown the way the server's 422 field errors are.
+    const problems = F.check(application);
+    if (problems.length) {
+      F.showErrors(problems);
       return;
     }
-    if (problems.length && !socket.connected) return;
+    if (!socket) {
+      F.showMessage('Нет связи с сервером', ['Обновите страницу и попробуйте ещё раз.']);
+      return;
+    }
     send(application);
   }
 
@@ -814,12 +1006,49 @@
     setConnection('Не удалось подключиться к серверу расчёта. Обновите страницу.');
   }
 
-  // An application still in progress in this tab (reload, or back to the page): pick it up.
-  const saved = load();
-  if (saved) {
-    current = saved;
-    showQuoting();
-    summary.textContent = 'Возвращаемся к расчёту…';
-    if (socket && socket.connected) subscribe();
+  /* ---------- the results' link ---------- */
+
+  copyButton.addEventListener('click', () => {
+    const url = quoteLink.href;
+    // Without clipboard access (an old browser, http on another host), the address in a box to copy by hand.
+    const byHand = () => {
+      window.prompt('Скопируйте ссылку на расчёт:', url);
+    };
+    const clipboard = window.navigator.clipboard;
+    if (!clipboard || typeof clipboard.writeText !== 'function') {
+      byHand();
+      return;
+    }
+    clipboard.writeText(url).then(() => {
+      copyStatus.textContent = 'Ссылка скопирована.';
+    }, byHand);
+  });
+  newQuoteButton.addEventListener('click', startOver);
+
+  // The skip link would put #application-form in place of the results' address (and a reload
+  // would lose the quote): it moves the focus to the form itself.
+  const skipLink = document.querySelector('.skip-link');
+  if (skipLink) {
+    skipLink.addEventListener('click', (event) => {
+      event.preventDefault();
+      focusForm();
+    });
+  }
+
+  /** The address names an application (opened from a link, or reloaded): show it. */
+  function openFromAddress() {
+    const link = readFragment();
+    if (!link) return false;
+    if (link.bad) showBadLink();
+    else if (!current || current.id !== link.id || current.token !== link.token) openLink(link);
+    return true;
+  }
+
+  window.addEventListener('hashchange', openFromAddress);
+
+  if (!openFromAddress()) {
+    // An older tab's application, kept before the address carried it: pick it up.
+    const saved = load();
+    if (saved) openLink(saved);
   }
 })();

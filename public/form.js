@@ -1,8 +1,9 @@
 /*
  * The application form: the driver list, the document-type switch, turning the form into the
- * application JSON of CONTRACT §1, light client-side checks and showing field errors.
+ * application JSON of CONTRACT §1, checking it with the server's own rules (build/rules.js) and
+ * showing field errors, the page's and the server's alike.
  *
- * A classic script (no modules, no build): it exposes one object, window.OsagoForm, that app.js uses.
+ * A classic script (no modules): it exposes one object, window.OsagoForm, that app.js uses.
  * Every value shown to the user is set with textContent, never innerHTML.
  */
 (function () {
@@ -314,43 +315,60 @@
     return ordered;
   }
 
-  /* ---------- light client-side checks (the server is the authority) ---------- */
+  /* ---------- the rules: the server's own ---------- */
 
-  // Cyrillic look-alikes a VIN may be typed with; the check is lenient, the server decides.
-  const LOOKALIKES = { А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X' };
-  const VIN_RE = /^[A-HJ-NPR-Z0-9]{17}$/;
+  /*
+   * window.OsagoRules is lib/application (validateApplication, the gateway's one gate for every
+   * application) bundled by `npm run build` into build/rules.js: the page checks with the very
+   * function the server runs, so it can neither refuse what the server accepts nor let through
+   * what it refuses. "Today" is Moscow's date, as on the server, read off the server's clock
+   * (the Date header of one request) so that a wrong clock on this device changes nothing.
+   */
+  const rules = window.OsagoRules && typeof window.OsagoRules.validateApplication === 'function' ? window.OsagoRules : null;
+  let clockOffsetMs = 0;
 
-  /** A few obvious mistakes, never stricter than the server: empty required fields and the VIN's shape. */
-  function check() {
-    const errors = [];
-    for (const el of controls()) {
-      if (!el.required || !isUsable(el)) continue;
-      if (el.value.trim() === '') {
-        errors.push({ field: el.name, message: el.type === 'number' ? 'Укажите число.' : 'Заполните это поле.' });
-      }
-    }
-    const vin = controlByName('vehicle.vin');
-    const body = controlByName('vehicle.bodyNumber');
-    const chassis = controlByName('vehicle.chassisNumber');
-    if (vin && isUsable(vin)) {
-      const raw = vin.value.trim();
-      const other = (body && body.value.trim()) || (chassis && chassis.value.trim());
-      if (raw === '' && !other) {
-        errors.push({ field: 'vehicle.vin', message: 'Укажите VIN, а если его нет — номер кузова или шасси.' });
-      } else if (raw !== '') {
-        const normalised = raw
-          .toUpperCase()
-          .replace(/\s+/g, '')
-          .replace(/[АВЕКМНОРСТУХ]/g, (c) => LOOKALIKES[c]);
-        if (!VIN_RE.test(normalised)) {
-          errors.push({
-            field: 'vehicle.vin',
-            message: 'VIN — это 17 символов: латинские буквы, кроме I, O и Q, и цифры.',
-          });
-        }
-      }
-    }
-    return errors;
+  function now() {
+    return new Date(Date.now() + clockOffsetMs);
+  }
+
+  function today() {
+    return rules ? rules.todayInMoscow(now()) : isoLocalDate(new Date());
+  }
+
+  function tomorrow() {
+    return rules ? rules.addDays(today(), 1) : tomorrowIso();
+  }
+
+  function readServerClock() {
+    if (typeof window.fetch !== 'function') return Promise.resolve();
+    const asked = Date.now();
+    return window
+      .fetch(window.location.pathname || '/', { method: 'HEAD', cache: 'no-store' })
+      .then((res) => {
+        const server = Date.parse(res.headers.get('date') || '');
+        if (!Number.isFinite(server)) return;
+        // The header has whole seconds: count from the middle of the round trip, ignore small skews.
+        const offset = server + 500 - (asked + Date.now()) / 2;
+        clockOffsetMs = Math.abs(offset) > 60000 ? offset : 0;
+      })
+      .catch(() => {
+        // No answer: the device's clock it is; the server still checks what it receives.
+      });
+  }
+
+  /**
+   * The shared rules on an application as buildApplication makes it: `[{ field, message }]`, the
+   * same list the server would answer with; [] when the rules did not load (the server decides).
+   */
+  function check(application) {
+    if (!rules) return [];
+    const result = rules.validateApplication(application, today());
+    return result && result.ok === false && Array.isArray(result.errors) ? result.errors : [];
+  }
+
+  /** The Russian name of a region code ("Новосибирская область"), or '' for none. */
+  function regionName(code) {
+    return rules && typeof code === 'string' ? rules.regionOf(code) || '' : '';
   }
 
   /* ---------- errors ---------- */
@@ -387,6 +405,14 @@
     line.textContent = message;
     box.appendChild(line);
     addDescribedBy(el, id);
+  }
+
+  /** A rule's message ("обязательное поле") as a sentence on screen ("Обязательное поле."). */
+  function sentence(text) {
+    const t = typeof text === 'string' ? text.trim() : '';
+    if (!t) return 'Неверное значение.';
+    const capital = t.charAt(0).toUpperCase() + t.slice(1);
+    return /[.!?…]$/.test(capital) ? capital : capital + '.';
   }
 
   function invalidControls() {
@@ -445,7 +471,7 @@
     alertTitle = title || '';
     for (const error of Array.isArray(errors) ? errors : []) {
       if (!error || typeof error !== 'object') continue;
-      const message = typeof error.message === 'string' && error.message ? error.message : 'Неверное значение.';
+      const message = sentence(error.message);
       const el = controlByName(error.field);
       if (el && isUsable(el)) {
         markField(el, message);
@@ -508,7 +534,14 @@
 
   /* ---------- start ---------- */
 
-  if (!startDate.value) startDate.value = tomorrowIso();
+  if (!startDate.value) startDate.value = tomorrow();
+  // Once the server's clock is known, a default start date that it would call past moves on a day.
+  readServerClock().then(() => {
+    if (startDate.value && startDate.value < today() && !startDate.dataset.edited) startDate.value = tomorrow();
+  });
+  startDate.addEventListener('input', () => {
+    startDate.dataset.edited = 'true';
+  });
   updateDocumentType();
   reindexDrivers();
 
@@ -516,6 +549,7 @@
     form,
     buildApplication,
     check,
+    regionName,
     showErrors,
     showProblem,
     showMessage,
