@@ -149,6 +149,16 @@ describe('authentication', () => {
     expect(res.json.paths['/applications']).toEqual(expect.objectContaining({ post: expect.any(Object), get: expect.any(Object) }));
     expect(res.json.paths['/applications/{id}']).toEqual(expect.objectContaining({ get: expect.any(Object) }));
   });
+
+  it("the document's example application, copied as it is, is accepted today (202), its policy starting tomorrow", async () => {
+    const doc = (await api(system, 'GET', '/api/openapi.json', undefined, { key: null })).json;
+    const example = doc.paths['/applications'].post.requestBody.content['application/json'].example;
+    expect(doc.components.schemas.Application.examples).toEqual([example]);
+    expect(example.policy.startDate > todayInMoscow()).toBe(true);
+    const res = await api(system, 'POST', '/api/v1/applications', example);
+    expect(res.status).toBe(202);
+    await waitCompleted(system, res.json.id);
+  });
 });
 
 describe('routing', () => {

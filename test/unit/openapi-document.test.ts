@@ -4,6 +4,8 @@
  */
 import crypto from 'node:crypto';
 import { INSURERS } from '../../lib/insurers/catalog';
+import { addDays } from '../../lib/dates';
+import { validateApplication } from '../../lib/application/validate';
 import { openApiDocument } from '../../services/gateway/openapi';
 import { PARTNER_ROUTES } from '../../services/gateway/routes';
 
@@ -54,5 +56,16 @@ describe('the signature snippet of the description', () => {
     ['a short v1', () => verify(body, `t=${now},v1=abcd`, secret, now)],
   ])('refuses %s', (_name, attempt) => {
     expect(attempt()).toBe(false);
+  });
+});
+
+describe("the document's example application", () => {
+  // Its policy starts the day after the document is built; its other dates must stay valid too.
+  it.each(['2026-12-03', '2027-06-30', '2029-12-31'])('passes the server’s own rules when served on %s', (today) => {
+    const dated = openApiDocument(INSURERS.map((i) => i.code), today);
+    const post = dated.paths['/applications'] as unknown as { post: { requestBody: { content: Record<string, { example: { policy: { startDate: string } } }> } } };
+    const example = post.post.requestBody.content['application/json'].example;
+    expect(example.policy.startDate).toBe(addDays(today, 1));
+    expect(validateApplication(example, today)).toEqual(expect.objectContaining({ ok: true }));
   });
 });

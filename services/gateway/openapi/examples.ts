@@ -1,5 +1,8 @@
 /** The document's examples: the contract's own, so a partner can copy them (redocly lints each against its schema). */
-export const sampleApplicationExample = {
+import { addDays } from '../../../lib/dates';
+import type { IsoDate } from '../../../lib/application/types';
+
+const APPLICATION = {
   vehicle: {
     vin: 'XTA219010K0123456',
     plate: 'А123ВС777',
@@ -28,8 +31,15 @@ export const sampleApplicationExample = {
     },
   ],
   unlimitedDrivers: false,
-  policy: { startDate: '2026-12-01', periodMonths: 12 },
 };
+
+/**
+ * The contract's example application, its policy starting tomorrow: a start in the past is refused,
+ * and a partner who copies the example should get a 202, not a 400. Its other dates stay valid until 2030.
+ */
+export function applicationExample(today: IsoDate) {
+  return { ...APPLICATION, policy: { startDate: addDays(today, 1), periodMonths: 12 } };
+}
 
 const APPLICATION_ID = '7d1c2f0e-4b8a-4c2e-9f41-2a5b6c7d8e9f';
 const insurer = { code: 'tri-kita', name: 'Три Кита Страхование' };

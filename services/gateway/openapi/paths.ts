@@ -1,5 +1,5 @@
 /** paths: every route of CONTRACT §2 under the server /api/v1. */
-import { applicationStateExample, completedExample, createdExample, offerExample, sampleApplicationExample } from './examples';
+import { applicationStateExample, completedExample, createdExample, offerExample } from './examples';
 import { RATE_LIMIT_HEADERS, RATE_LIMIT_HEADERS_FOR_A_KNOWN_KEY, use, withHeaders } from './responses';
 
 type Schema = Record<string, unknown>;
@@ -20,7 +20,8 @@ export const tags = [
   { name: 'system', description: 'Liveness and readiness' },
 ];
 
-export const paths: Record<string, Schema> = {
+/** `application` is the example of the request body (dated, see applicationExample). */
+export const paths = (application: unknown): Record<string, Schema> => ({
   '/applications': {
     post: {
       operationId: 'createApplication',
@@ -41,7 +42,7 @@ export const paths: Record<string, Schema> = {
             'NODE_ENV=production not https or a loopback, private or link-local address: 400 naming X-Callback-Url.',
         },
       ],
-      requestBody: { required: true, content: json(schema('Application'), sampleApplicationExample) },
+      requestBody: { required: true, content: json(schema('Application'), application) },
       responses: {
         202: {
           description: 'Accepted: quoting has started; follow it with GET /applications/{id}, its events or the webhook',
@@ -172,4 +173,4 @@ export const paths: Record<string, Schema> = {
       },
     },
   },
-};
+});

@@ -1,6 +1,5 @@
 /** components.schemas of the partner API: the answers' shapes, as services/applications/views.ts builds them. */
 import { applicationSchema } from '../../../lib/application/schema';
-import { sampleApplicationExample } from './examples';
 
 type Schema = Record<string, unknown>;
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -14,9 +13,9 @@ export const PROBLEM_TYPES = [
   'rate-limited', 'service-unavailable',
 ];
 
-export function schemas(insurerCodes: readonly string[]): Record<string, Schema> {
+export function schemas(insurerCodes: readonly string[], application: unknown): Record<string, Schema> {
   return {
-    Application: { ...applicationSchema, examples: [sampleApplicationExample] },
+    Application: { ...applicationSchema, examples: [application] },
     Problem: {
       type: 'object',
       description: 'RFC 9457 problem details, sent as application/problem+json with every 4xx and 5xx answer',
