@@ -463,8 +463,20 @@
   }
 
   /**
+   * The inputs of a group left wholly empty (`drivers.1.license` when its series, number and date
+   * are all blank): buildApplication then sends no such object, and the rules name the group, not
+   * its fields. [] when the group has no inputs or any of them is filled in.
+   */
+  function emptyGroup(path) {
+    if (typeof path !== 'string' || !path) return [];
+    const inside = controls().filter((el) => el.name.startsWith(path + '.') && isUsable(el) && el.type !== 'checkbox');
+    return inside.every((el) => el.value.trim() === '') ? inside : [];
+  }
+
+  /**
    * Shows a list of `{ field, message }`: on the input named `field` when there is a usable one,
-   * else in the form-level alert. Focuses the first invalid input (or the alert).
+   * on each input of the group when the field is a group left empty, else in the form-level
+   * alert. Focuses the first invalid input (or the alert).
    */
   function showErrors(errors, title) {
     clearErrors();
@@ -473,8 +485,11 @@
       if (!error || typeof error !== 'object') continue;
       const message = sentence(error.message);
       const el = controlByName(error.field);
+      const group = el ? [] : emptyGroup(error.field);
       if (el && isUsable(el)) {
         markField(el, message);
+      } else if (group.length) {
+        for (const input of group) markField(input, message);
       } else {
         const where = humanField(error.field);
         looseErrors.push(where ? where + ': ' + message : message);

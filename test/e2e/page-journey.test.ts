@@ -283,6 +283,31 @@ describe('the page, as a customer goes through it', () => {
     expect(applied(sent)).toBe(true);
   });
 
+  test('a second driver without a licence: each blank licence field is marked next to itself, nothing is sent', async () => {
+    const sent = recordSent(page);
+    await page.goto(system.baseUrl + '/');
+    await page.getByRole('button', { name: /Добавить водителя/ }).click();
+    await page.locator('[name="drivers.1.lastName"]').fill('Петров');
+    await page.locator('[name="drivers.1.firstName"]').fill('Пётр');
+    await page.locator('[name="drivers.1.birthDate"]').fill('1990-04-02');
+    await page.locator('[name="drivers.1.experienceSince"]').fill('2012-05-01');
+    await submit(page);
+
+    // The rules name the group (drivers.1.license: the page sends no empty object), the page its fields.
+    for (const field of ['series', 'number', 'issuedAt']) {
+      const input = page.locator(`[name="drivers.1.license.${field}"]`);
+      await expect(input.getAttribute('aria-invalid')).resolves.toBe('true');
+      const id = ((await input.getAttribute('aria-describedby')) ?? '').split(/\s+/).find((t) => t.endsWith('-error'));
+      const message = page.locator(`[id="${id}"]`);
+      await expect(message.isVisible()).resolves.toBe(true);
+      await expect(message.textContent()).resolves.toBe('Обязательное поле.');
+    }
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('name'))).resolves.toBe('drivers.1.license.series');
+    await expect(page.locator('#form-alert').textContent()).resolves.not.toContain('права');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(applied(sent)).toBe(false);
+  });
+
   test('an error with no input of its own (the driver list, the whole application) shows in the form\'s alert', async () => {
     await page.goto(system.baseUrl + '/');
     await page.evaluate(() => {
