@@ -84,14 +84,32 @@
       return;
     }
     const list = el('ul', 'ops-errors');
-    for (const error of errors) {
+    for (const run of sameInARow(errors)) {
       const item = el('li');
-      const when = el('time', null, dateTime(error.at));
-      when.dateTime = error.at;
-      item.append(when, ' ', el('span', null, error.message), el('span', 'ops-muted', ' (' + error.nodeID + ')'));
+      const when = el('time', null, dateTime(run.last.at));
+      when.dateTime = run.last.at;
+      const from = run.count > 1 ? dateTime(run.first.at) : when.textContent;
+      item.append(from === when.textContent ? '' : from + '–', when);
+      if (run.count > 1) item.append(el('b', 'ops-repeat', ' ×' + run.count));
+      item.append(' ', el('span', null, run.last.message), el('span', 'ops-muted', ' (' + run.last.nodeID + ')'));
       list.append(item);
     }
     target.append(list);
+  }
+
+  /** Errors newest first, the same message from the same node in a row told once: { last, first, count }. */
+  function sameInARow(errors) {
+    const runs = [];
+    for (const error of errors) {
+      const run = runs[runs.length - 1];
+      if (run && run.last.message === error.message && run.last.nodeID === error.nodeID) {
+        run.first = error;
+        run.count += 1;
+      } else {
+        runs.push({ last: error, first: error, count: 1 });
+      }
+    }
+    return runs;
   }
 
   function renderInsurer(insurer) {

@@ -114,10 +114,20 @@ describe('/ops on embedded defaults (open, no key)', () => {
     const marks = await page.evaluate(() => (window as unknown as { opsTest: { loaded: boolean; openedAt: number } }).opsTest);
     expect(marks.loaded).toBe(true);
     // from the breaker opening on the node to the row saying so: within the 2 s of CONTRACT §8
-    const state = (await (await fetch(`${system.url}/ops/state`)).json()) as { insurers: Array<{ code: string; circuitSince: string }> };
-    const openedOnNode = Date.parse(state.insurers.find((i) => i.code === code)?.circuitSince ?? '');
+    type Shown = { code: string; circuitSince: string; lastErrors: Array<{ message: string; nodeID: string }> };
+    const state = (await (await fetch(`${system.url}/ops/state`)).json()) as { insurers: Shown[] };
+    const shown = state.insurers.find((i) => i.code === code);
+    const openedOnNode = Date.parse(shown?.circuitSince ?? '');
     expect(marks.openedAt - openedOnNode).toBeGreaterThanOrEqual(0);
     expect(marks.openedAt - openedOnNode).toBeLessThan(2_000);
+    // The same error again and again (every call 503 while down) is one line with its count.
+    const recorded = shown?.lastErrors ?? [];
+    expect(recorded.length).toBeGreaterThan(1);
+    const runs = recorded.filter((e, i) => i === 0 || e.message !== recorded[i - 1].message || e.nodeID !== recorded[i - 1].nodeID).length;
+    if (runs < recorded.length) await expect(row.locator('[data-cell="errors"]').textContent()).resolves.toMatch(/×\d/);
+    const lines = await row.locator('[data-cell="errors"] li').evaluateAll((items) =>
+      items.map((li) => Array.from(li.querySelectorAll('span')).map((s) => s.textContent).join('')));
+    expect(lines.filter((line, i) => i > 0 && line === lines[i - 1])).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
     if (SCREENSHOTS) {
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
