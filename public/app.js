@@ -8,7 +8,7 @@
  * through history.replaceState, and is shown as «Ссылка на расчёт». Opening such an address
  * subscribes with that id and token and shows the snapshot, pending or completed. It lives in the
  * fragment, which no request carries, so the token never reaches a server log. sessionStorage
- * only adds this tab's deadline (for the countdown) and insurer list.
+ * only adds this tab's deadline (for the countdown) and insurer list. Both: quote-address.js.
  *
  * The results container `#results` carries data-state = idle | quoting | completed; each insurer's
  * row `li[data-insurer][data-status]` (CONTRACT §7); an offer's row has a button that unfolds
@@ -20,7 +20,7 @@
 
   const F = window.OsagoForm;
   const B = window.OsagoBreakdown;
-  const STORAGE_KEY = 'osago.application';
+  const address = window.OsagoQuoteAddress;
   const APPLY_TIMEOUT_MS = 30000;
   const SUBSCRIBE_TIMEOUT_MS = 10000;
   const MAX_SUBSCRIBE_RETRIES = 8;
@@ -37,10 +37,6 @@
   const submitButton = document.getElementById('submit-button');
   const submitStatus = document.getElementById('submit-status');
   const announcer = document.getElementById('announcer');
-  const linkBox = document.getElementById('quote-link-box');
-  const quoteLink = document.getElementById('quote-link');
-  const copyButton = document.getElementById('copy-link');
-  const copyStatus = document.getElementById('copy-status');
   const newQuoteButton = document.getElementById('new-quote');
 
   const money = new Intl.NumberFormat('ru-RU', { style: 'currency', currency: 'RUB' });
@@ -327,86 +323,6 @@
     countdownTimer = window.setInterval(tick, 500);
   }
 
-  /* ---------- the results' address ---------- */
-
-  /*
-   * `#/quote/<id>/<token>` (each part encodeURIComponent'ed): the fragment never leaves the
-   * browser (no request, no Referer carries it), so the token stays out of every server log.
-   * Other fragments (the skip link's #application-form) are not ours and are left alone.
-   */
-  const FRAGMENT_PREFIX = '#/quote/';
-
-  /** What the address says: null (not ours), { bad: true } (ours but unreadable), or { id, token }. */
-  function readFragment() {
-    const hash = window.location.hash || '';
-    if (!hash.startsWith(FRAGMENT_PREFIX)) return null;
-    const parts = hash.slice(FRAGMENT_PREFIX.length).split('/');
-    if (parts.length !== 2) return { bad: true };
-    try {
-      const id = decodeURIComponent(parts[0]).trim();
-      const token = decodeURIComponent(parts[1]).trim();
-      if (!id || !token || id.length > 200 || token.length > 500) return { bad: true };
-      return { id, token };
-    } catch {
-      return { bad: true }; // a broken %-escape
-    }
-  }
-
-  function addressWithout() {
-    return window.location.pathname + window.location.search;
-  }
-
-  function resultsAddress(app) {
-    return addressWithout() + FRAGMENT_PREFIX + encodeURIComponent(app.id) + '/' + encodeURIComponent(app.token);
-  }
-
-  function setFragment(app) {
-    const target = resultsAddress(app);
-    if (window.location.pathname + window.location.search + window.location.hash !== target) {
-      window.history.replaceState(null, '', target);
-    }
-    quoteLink.href = target;
-    copyStatus.textContent = '';
-    linkBox.hidden = false;
-  }
-
-  function clearFragment() {
-    if (window.location.hash.startsWith(FRAGMENT_PREFIX)) window.history.replaceState(null, '', addressWithout());
-    linkBox.hidden = true;
-    copyStatus.textContent = '';
-  }
-
-  /* ---------- session storage ---------- */
-
-  // The address carries what is needed to come back (id, token); this tab also keeps the deadline
-  // and the insurers of its application, which the subscribe snapshot does not repeat.
-  function save() {
-    if (!current) return;
-    try {
-      window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(current));
-    } catch {
-      // No storage (private mode, quota): the page still works, the countdown just goes after a reload.
-    }
-  }
-
-  function forget() {
-    try {
-      window.sessionStorage.removeItem(STORAGE_KEY);
-    } catch {
-      // As above.
-    }
-  }
-
-  function load() {
-    try {
-      const value = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || 'null');
-      if (value && typeof value.id === 'string' && typeof value.token === 'string') return value;
-    } catch {
-      // Unreadable: start afresh.
-    }
-    return null;
-  }
-
   /**
    * Brings the results into view and the focus to their heading: on a phone they are below the
    * long form, so the page scrolls them to the top of the screen; beside the form (a wide screen,
@@ -442,22 +358,22 @@
       insurers: Array.isArray(ack.insurers) ? ack.insurers.filter((i) => i && typeof i === 'object') : [],
       startedAt: Date.now(),
     };
-    save();
+    address.save(current);
     showQuoting();
-    setFragment(current);
+    address.show(current);
     revealResults();
     announce('Анкета отправлена. Ждём ответов страховых: ' + rows.size + '.');
   }
 
   /** Opens the application of a results address `{ id, token }`: its snapshot comes with the subscribe ack. */
   function openLink(link) {
-    const saved = load();
+    const saved = address.load();
     resetResults('Открываем расчёт по ссылке…');
     current = saved && saved.id === link.id && saved.token === link.token ? saved : { id: link.id, token: link.token, insurers: [] };
-    save(); // resetResults forgot it: kept again, for the next reload's countdown
+    address.save(current); // resetResults forgot it: kept again, for the next reload's countdown
     showQuoting();
     summary.textContent = 'Открываем расчёт по ссылке…';
-    setFragment(current);
+    address.show(current);
     revealResults();
     if (socket && socket.connected) subscribe();
   }
@@ -492,7 +408,7 @@
     updateSummary(best);
     announce(summary.textContent);
     results.dataset.state = 'completed';
-    forget();
+    address.forget();
   }
 
   function belongs(event) {
@@ -540,7 +456,7 @@
     // Opened from a link in a new tab, the page knows no deadline: the snapshot's, if it has one.
     if (s.status !== 'completed' && !current.deadline && typeof s.deadline === 'string') {
       current.deadline = s.deadline;
-      save();
+      address.save(current);
       startCountdown(current.deadline);
     }
     if (s.status === 'completed') {
@@ -556,14 +472,14 @@
   function resetResults(text) {
     clearSubscribeRetry();
     subscribeAttempts = 0;
-    forget();
+    address.forget();
     current = null;
     sent = null;
     completed = false;
     stopCountdown();
     resetRows();
     announcer.textContent = '';
-    clearFragment();
+    address.hide();
     results.dataset.state = 'idle';
     summary.textContent = text;
   }
@@ -721,23 +637,6 @@
     setConnection('Не удалось подключиться к серверу расчёта. Обновите страницу.');
   }
 
-  /* ---------- the results' link ---------- */
-
-  copyButton.addEventListener('click', () => {
-    const url = quoteLink.href;
-    // Without clipboard access (an old browser, http on another host), the address in a box to copy by hand.
-    const byHand = () => {
-      window.prompt('Скопируйте ссылку на расчёт:', url);
-    };
-    const clipboard = window.navigator.clipboard;
-    if (!clipboard || typeof clipboard.writeText !== 'function') {
-      byHand();
-      return;
-    }
-    clipboard.writeText(url).then(() => {
-      copyStatus.textContent = 'Ссылка скопирована.';
-    }, byHand);
-  });
   newQuoteButton.addEventListener('click', startOver);
 
   // The skip link would put #application-form in place of the results' address (and a reload
@@ -752,7 +651,7 @@
 
   /** The address names an application (opened from a link, or reloaded): show it. */
   function openFromAddress() {
-    const link = readFragment();
+    const link = address.read();
     if (!link) return false;
     if (link.bad) showBadLink();
     else if (!current || current.id !== link.id || current.token !== link.token) openLink(link);
@@ -763,7 +662,7 @@
 
   if (!openFromAddress()) {
     // An older tab's application, kept before the address carried it: pick it up.
-    const saved = load();
+    const saved = address.load();
     if (saved) openLink(saved);
   }
 })();
