@@ -112,13 +112,6 @@
     quoteList.textContent = '';
   }
 
-  function element(tag, className, text) {
-    const el = document.createElement(tag);
-    if (className) el.className = className;
-    if (text !== undefined) el.textContent = text;
-    return el;
-  }
-
   function span(className) {
     const el = document.createElement('span');
     el.className = className;
@@ -280,7 +273,9 @@
    */
   function announce(text) {
     if (!text) return;
-    announcer.append(element('p', '', text));
+    const line = document.createElement('p');
+    line.textContent = text;
+    announcer.append(line);
     while (announcer.childElementCount > 5) announcer.firstElementChild.remove();
   }
 

@@ -30,7 +30,7 @@
   /**
    * Every coefficient of the premium (OSAGO.md): its key in `offer.coefficients`, the abbreviation
    * of the law (kept, for those who compare with an insurer's own calculation) and a name a
-   * customer can read. КТ's name gets the region where the page knows it (territoryLabel).
+   * customer can read. КТ's name gets the region where the page knows it (factorLabel).
    */
   const COEFFICIENTS = [
     ['tb', 'ТБ', 'Базовая ставка страховщика'],

@@ -88,8 +88,9 @@
       const item = el('li');
       const when = el('time', null, dateTime(run.last.at));
       when.dateTime = run.last.at;
-      const from = run.count > 1 ? dateTime(run.first.at) : when.textContent;
-      item.append(from === when.textContent ? '' : from + '–', when);
+      const from = dateTime(run.first.at);
+      if (from !== when.textContent) item.append(from + '–');
+      item.append(when);
       if (run.count > 1) item.append(el('b', 'ops-repeat', ' ×' + run.count));
       item.append(' ', el('span', null, run.last.message), el('span', 'ops-muted', ' (' + run.last.nodeID + ')'));
       list.append(item);

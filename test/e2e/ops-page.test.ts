@@ -124,7 +124,9 @@ describe('/ops on embedded defaults (open, no key)', () => {
     const recorded = shown?.lastErrors ?? [];
     expect(recorded.length).toBeGreaterThan(1);
     const runs = recorded.filter((e, i) => i === 0 || e.message !== recorded[i - 1].message || e.nodeID !== recorded[i - 1].nodeID).length;
-    if (runs < recorded.length) await expect(row.locator('[data-cell="errors"]').textContent()).resolves.toMatch(/×\d/);
+    if (runs < recorded.length) {
+      await page.waitForFunction((watched) => /×\d/.test(document.querySelector(`[data-insurer="${watched}"] [data-cell="errors"]`)?.textContent ?? ''), code, { timeout: 3_000 });
+    }
     const lines = await row.locator('[data-cell="errors"] li').evaluateAll((items) =>
       items.map((li) => Array.from(li.querySelectorAll('span')).map((s) => s.textContent).join('')));
     expect(lines.filter((line, i) => i > 0 && line === lines[i - 1])).toEqual([]);
